@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/portal
+SQLITE_URL := sqlite:///$(CURDIR)/var/test.sqlite3
+
+.PHONY: run test test-postgres test-sqlite lint bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Sets up a local SQLite portal with a demo clinic and serves it on http://127.0.0.1:8000/.
+run: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Every test, on PostgreSQL (PG_URL) and on SQLite.
+test: lint test-postgres test-sqlite
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: $(STAMP)
+	DATABASE_URL=$(SQLITE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m bench

@@ -1,0 +1,40 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from exchange.keys import KeyInUse, clinic_issue_key
+from exchange.models import Clinic, validate_timezone
+
+
+class Command(BaseCommand):
+    help = "Creates a clinic and prints its client key (shown only this once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="the clinic's name")
+        parser.add_argument("--key", help="register the clinic's existing key (old portal)")
+        parser.add_argument("--timezone", help="IANA time zone, default DEFAULT_CLINIC_TIMEZONE")
+        parser.add_argument(
+            "--rotate", action="store_true", help="issue a new key to an existing clinic"
+        )
+
+    @transaction.atomic
+    def handle(self, *args, name, key, timezone, rotate, **options):
+        clinic = Clinic.objects.filter(name=name).first()
+        if clinic is not None and not rotate:
+            raise CommandError(f"clinic {name!r} exists; add --rotate to replace its key")
+        if clinic is None and rotate:
+            raise CommandError(f"no clinic {name!r} to rotate")
+        if clinic is None:
+            clinic = Clinic(name=name)
+            if timezone:
+                clinic.timezone = timezone
+            try:
+                validate_timezone(clinic.timezone)
+            except ValidationError as error:
+                raise CommandError(error.messages[0]) from None
+            clinic.save()
+        try:
+            issued = clinic_issue_key(clinic=clinic, key=key)
+        except (KeyInUse, ValueError) as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(issued)

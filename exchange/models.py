@@ -1,0 +1,292 @@
+"""What the exchange keeps: clinics and, per clinic, the MIS's data and the patients' orders."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import timedelta
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
+
+
+def default_clinic_timezone() -> str:
+    return settings.DEFAULT_CLINIC_TIMEZONE
+
+
+class Clinic(models.Model):
+    name = models.CharField(_("name"), max_length=255)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_clinic_timezone,
+        validators=[validate_timezone],
+        help_text=_("IANA name; every time the MIS sends or receives is in this zone."),
+    )
+    # SHA-256 of the normalized client key; NULL when no key is in force (never issued or
+    # revoked), since many clinics may have none and NULLs do not collide in the unique index.
+    # The key itself is never stored.
+    key_digest = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("clinic")
+        verbose_name_plural = _("clinics")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="clinic_unique_name"),
+            # Serves the key lookup of every exchange request.
+            models.UniqueConstraint(fields=["key_digest"], name="clinic_unique_key_digest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class ResourceGroup(models.Model):
+    """A specialty or kind of room, as the MIS groups its resources."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="groups")
+    mis_id = models.BigIntegerField(_("MIS id"))
+    name = models.CharField(_("name"), max_length=255)
+    pos = models.IntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("resource group")
+        verbose_name_plural = _("resource groups")
+        ordering = ["clinic", "pos", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mis_id"], name="group_unique_mis_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resource(models.Model):
+    """A doctor or a room. The primary key is the portal id that patients' orders refer to."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="resources")
+    # Empty for a resource made by hand on the portal: MIS imports never touch those.
+    mis_id = models.BigIntegerField(_("MIS id"), null=True, blank=True)
+    group = models.ForeignKey(
+        ResourceGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    name = models.CharField(_("name"), max_length=255)
+    time_step = models.PositiveSmallIntegerField(_("time step, minutes"), default=30)
+    pos = models.IntegerField(_("position"), default=0)
+    # A resource the MIS stopped sending: hidden from booking, its orders kept and exported.
+    is_retired = models.BooleanField(_("retired"), default=False)
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["clinic", "pos", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "mis_id"],
+                condition=Q(mis_id__isnull=False),
+                name="resource_unique_mis_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_step__gt=0), name="resource_time_step_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Schedule(models.Model):
+    """One working interval of a resource on a date (a `time_rules` element), with its break.
+
+    Times are stored as instants, computed from the MIS's wall-clock values in the clinic's
+    time zone when imported; `date` is the clinic-local date the MIS gave.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="schedules")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="schedules")
+    mis_id = models.BigIntegerField(_("MIS id"), null=True, blank=True)
+    date = models.DateField(_("date"))
+    starts_at = models.DateTimeField(_("work starts"))
+    ends_at = models.DateTimeField(_("work ends"))
+    break_starts_at = models.DateTimeField(_("break starts"), null=True, blank=True)
+    break_ends_at = models.DateTimeField(_("break ends"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+        ordering = ["resource", "starts_at"]
+        indexes = [
+            # Serves the free-slot query: one resource, a week of dates.
+            models.Index(fields=["resource", "date"], name="schedule_resource_date_idx"),
+            # Serves the import's comparison of a clinic's schedules.
+            models.Index(fields=["clinic", "date"], name="schedule_clinic_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="schedule_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(break_starts_at__isnull=True, break_ends_at__isnull=True)
+                | Q(
+                    break_starts_at__gte=F("starts_at"),
+                    break_ends_at__gt=F("break_starts_at"),
+                    break_ends_at__lte=F("ends_at"),
+                ),
+                name="schedule_break_within_work",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.date}"
+
+
+class Appointment(models.Model):
+    """Time the MIS reports busy. `title` may name another patient: never shown to patients."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="appointments")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="appointments")
+    table = models.CharField(_("MIS table"), max_length=64)
+    mis_id = models.BigIntegerField(_("MIS id"))
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    title = models.TextField(_("title"), blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["resource", "starts_at"]
+        indexes = [
+            # Serves the free-slot query: what is busy on one resource in a window.
+            models.Index(fields=["resource", "starts_at"], name="appointment_resource_time_idx"),
+        ]
+        constraints = [
+            # The MIS's key; also serves the import's lookups by clinic.
+            models.UniqueConstraint(
+                fields=["clinic", "table", "mis_id"], name="appointment_unique_mis_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table}#{self.mis_id}"
+
+
+class Order(models.Model):
+    """A patient's booking (заявка): the MIS accepts or rejects it."""
+
+    class Status(models.IntegerChoices):
+        RECEIVED = 0, _("Received")
+        ACCEPTED = 1, _("Accepted")
+        CANCELLED = 2, _("Cancelled by the patient")
+        REJECTED = 3, _("Rejected")
+
+    # Orders in these statuses hold their time; the others free it.
+    HOLDING_STATUSES = (Status.RECEIVED, Status.ACCEPTED)
+
+    # Kept beside `resource` (which never changes clinic) so the export reads one index.
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="orders")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="orders")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    user_name = models.CharField(_("user name"), max_length=150, blank=True)
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=Status.choices, default=Status.RECEIVED
+    )
+    starts_at = models.DateTimeField(_("reception time"))
+    ends_at = models.DateTimeField(_("reception ends"))
+    name1 = models.CharField(_("surname"), max_length=100)
+    name2 = models.CharField(_("first name"), max_length=100)
+    name3 = models.CharField(_("patronymic"), max_length=100, blank=True)
+    aim = models.CharField(_("aim of the visit"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=32)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
+    last_changed_at = models.DateTimeField(_("last changed"))
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-starts_at"]
+        indexes = [
+            # Serves the export: one clinic's orders by time of last change, oldest first.
+            models.Index(fields=["clinic", "last_changed_at", "id"], name="order_export_idx"),
+            # Serves the free-slot query and the overlap check on one resource.
+            models.Index(fields=["resource", "starts_at"], name="order_resource_time_idx"),
+            # Serves a patient's "My orders" page.
+            models.Index(fields=["patient", "starts_at"], name="order_patient_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=[0, 1, 2, 3]), name="order_status_known"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="order_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.resource} {self.starts_at}"
+
+    @property
+    def duration(self) -> int:
+        """Length in whole minutes, as the protocol's `duration`."""
+        return (self.ends_at - self.starts_at) // timedelta(minutes=1)
+
+
+class ImportRecord(models.Model):
+    """The journal of import requests, for the admin and for integrators' support."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        DRY_RUN = "dry_run", _("Dry run")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="imports")
+    received_at = models.DateTimeField(_("received"))
+    size = models.PositiveBigIntegerField(_("size, bytes"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"))
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("import journal")
+        ordering = ["-received_at"]
+        indexes = [
+            # Serves the admin's per-clinic journal, newest first.
+            models.Index(fields=["clinic", "-received_at"], name="import_clinic_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} {self.received_at:%Y-%m-%d %H:%M:%S} {self.outcome}"

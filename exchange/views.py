@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+
+from exchange import protocol
+from exchange.decorators import XML_CONTENT_TYPE, exchange_endpoint, xml_response
+from exchange.errors import BadRequest, Forbidden
+from exchange.exporting import export_window, exported_orders
+from exchange.importing import import_document
+from exchange.journal import journal_import
+from exchange.keys import clinic_for_key
+from exchange.transport import read_payload
+
+
+def _import_error(status: int, problems: list[protocol.Problem]) -> bytes:
+    return protocol.render_import_errors(problems)
+
+
+def _export_error(status: int, problems: list[protocol.Problem]) -> bytes:
+    return protocol.render_export_error(status, "; ".join(p.message for p in problems))
+
+
+@exchange_endpoint(methods=("POST",), render_error=_import_error)
+def import_view(request: HttpRequest) -> HttpResponse:
+    payload = read_payload(request)
+    document = protocol.parse_document(payload.data, encoding=payload.encoding)
+    if document.errors and document.client_key is None:
+        raise BadRequest(*document.errors)
+    clinic = clinic_for_key(document.client_key)
+    if clinic is None:
+        raise Forbidden
+    with journal_import(clinic=clinic, size=len(payload.data)) as entry:
+        if document.errors:
+            entry.rejected(document.errors)
+            raise BadRequest(*document.errors)
+        summary = import_document(clinic=clinic, document=document, dry_run=payload.dry_run)
+        entry.applied(summary)
+    return xml_response(protocol.render_import_summary(summary))
+
+
+@exchange_endpoint(methods=("GET", "POST"), render_error=_export_error)
+def export_view(request: HttpRequest) -> StreamingHttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    clinic = clinic_for_key(params.get("client_key"))
+    if clinic is None:
+        raise Forbidden
+    window = export_window(params.get("start"), params.get("end"))
+    orders = exported_orders(clinic=clinic, window=window)
+    chunks = protocol.render_export(params["client_key"].strip(), orders)
+    return StreamingHttpResponse(chunks, content_type=XML_CONTENT_TYPE)

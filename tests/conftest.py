@@ -1,0 +1,41 @@
+"""Fixtures shared by all tests: a clinic and another clinic, each with its key; helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from exchange.keys import clinic_issue_key
+from exchange.models import Clinic
+
+DATA = Path(__file__).parent / "exchange" / "data"
+SAMPLE_KEY = "9DDDE578-5179-4CC4-A2A0-F681618ED9EA"
+OTHER_KEY = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture
+def sample_xml() -> bytes:
+    return (DATA / "seed-sample.xml").read_bytes()
+
+
+@pytest.fixture
+def clinic(db) -> Clinic:
+    """The clinic that holds the sample document's key."""
+    clinic = Clinic.objects.create(name="Клиника на Ленина", timezone="Europe/Moscow")
+    clinic_issue_key(clinic=clinic, key=SAMPLE_KEY)
+    return clinic
+
+
+@pytest.fixture
+def other_clinic(db) -> Clinic:
+    clinic = Clinic.objects.create(name="Другая клиника", timezone="Europe/Moscow")
+    clinic_issue_key(clinic=clinic, key=OTHER_KEY)
+    return clinic
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://...")
