@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -232,7 +233,7 @@ class Order(models.Model):
     email = models.EmailField(_("email"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
-    last_changed_at = models.DateTimeField(_("last changed"))
+    last_changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
 
     class Meta:
         verbose_name = _("order")

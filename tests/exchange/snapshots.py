@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from exchange.importing import SCHEDULE_FIELDS
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
 
 
@@ -16,12 +17,7 @@ def clinic_state(clinic: Clinic) -> dict[str, list]:
                 "pk", "mis_id", "group__mis_id", "name", "time_step", "pos", "is_retired"
             )
         ),
-        "schedules": sorted(
-            Schedule.objects.filter(clinic=clinic).values_list(
-                "resource_id", "date", "mis_id", "starts_at", "ends_at",
-                "break_starts_at", "break_ends_at",
-            )  # fmt: skip
-        ),
+        "schedules": sorted(Schedule.objects.filter(clinic=clinic).values_list(*SCHEDULE_FIELDS)),
         "appointments": sorted(
             Appointment.objects.filter(clinic=clinic).values_list(
                 "table", "mis_id", "resource_id", "starts_at", "ends_at", "title"

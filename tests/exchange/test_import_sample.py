@@ -18,8 +18,8 @@ def test_it_imports_the_sample_with_exact_counts_and_warnings(clinic, sample_xml
         "mode": "full", "created": "1", "updated": "0", "deleted": "0"
     }  # fmt: skip
     assert result.find("Orders").attrib == {"updated": "0", "conflicts": "0"}
-    warnings = [(w.get("line"), w.get("element"), w.get("id"), w.text) for w in result.iter("Warning")]
-    assert warnings == [
+    warnings = result.iter("Warning")
+    assert [(w.get("line"), w.get("element"), w.get("id"), w.text) for w in warnings] == [
         ("204", "o", "1", "unknown order"),
         ("210", "o", "2", "unknown order"),
     ]
