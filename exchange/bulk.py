@@ -27,7 +27,13 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
-        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        # The raw psycopg cursor is outside Django's error translation; wrap it back in, so
+        # a failed COPY raises django.db's errors like every other query.
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(statement) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return

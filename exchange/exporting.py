@@ -11,7 +11,8 @@ from exchange.errors import BadRequest
 from exchange.models import Clinic, Order
 from exchange.protocol import ExportedOrder
 
-_UNIX_TIME = re.compile(r"\d{1,11}")
+# ASCII digits only: int() would also read other scripts' digits ("١٢" is 12).
+_UNIX_TIME = re.compile(r"\d{1,11}", re.ASCII)
 COLUMNS = (
     "pk", "status", "patient_id", "user_name", "created_at", "resource__mis_id",
     "resource__name", "resource_id", "starts_at", "ends_at", "name1", "name2", "name3", "aim",

@@ -81,9 +81,10 @@ def import_document(
         if dry_run:
             transaction.set_rollback(True)
         else:
+            # After the commit, and robustly: a receiver's failure must not undo the import.
             for order, previous in run.decided:
                 transaction.on_commit(
-                    lambda o=order, p=previous: order_status_changed.send(
+                    lambda o=order, p=previous: order_status_changed.send_robust(
                         sender=Order, order=o, previous_status=p
                     )
                 )

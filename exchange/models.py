@@ -196,7 +196,13 @@ class Appointment(models.Model):
 
 
 class Order(models.Model):
-    """A patient's booking (заявка): the MIS accepts or rejects it."""
+    """A patient's booking (заявка): the MIS accepts or rejects it.
+
+    No two orders holding time (status 0 or 1) overlap on one resource. The database
+    enforces it: on PostgreSQL with the exclusion constraint `order_no_overlap` (migration
+    0002, PostgreSQL-only, so it is not in Meta), elsewhere with `order_unique_active_start`
+    below plus the booking service's check under the IMMEDIATE write lock.
+    """
 
     class Status(models.IntegerChoices):
         RECEIVED = 0, _("Received")
@@ -249,6 +255,11 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=[0, 1, 2, 3]), name="order_status_known"),
+            models.UniqueConstraint(
+                fields=["resource", "starts_at"],
+                condition=Q(status__in=[0, 1]),
+                name="order_unique_active_start",
+            ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="order_ends_after_start"
             ),

@@ -28,9 +28,10 @@ SYNC_MODES = ("full", "diff")
 MIS_ORDER_STATUSES = (0, 1, 3)
 PATIENT_CANCELLED = 2
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+# ASCII digits only: int() would read other scripts' digits ("١٢" is 12) as numbers.
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _NOT_XML_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTRIBUTE_ESCAPES = str.maketrans(
     {
@@ -465,10 +466,13 @@ class _Parser:
                 document.orders.append(change)
 
     def unique(self, attributes: _Attributes, attribute: str, key: object) -> bool:
-        first = self.first_line.setdefault((attributes.element, key), attributes.line)
-        if first != attributes.line:
-            attributes.error(attribute, f"duplicate id, first given on line {first}")
+        # Told apart by key alone, not by line: a document may well be written on one line.
+        first = self.first_line.get((attributes.element, key))
+        if first is not None:
+            line = self.document.source.start_line(first, attributes.element)
+            attributes.error(attribute, f"duplicate id, first given on line {line}")
             return False
+        self.first_line[(attributes.element, key)] = attributes.line
         return True
 
     def group(self, a: _Attributes) -> Group | None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import chain
+
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from exchange import protocol
@@ -46,5 +48,9 @@ def export_view(request: HttpRequest) -> StreamingHttpResponse:
         raise Forbidden
     window = export_window(params.get("start"), params.get("end"))
     orders = exported_orders(clinic=clinic, window=window)
+    # The query runs here, before the response starts, so that its failure is still
+    # answered in XML with a status instead of a 200 cut short.
+    first = next(orders, None)
+    orders = orders if first is None else chain([first], orders)
     chunks = protocol.render_export(params["client_key"].strip(), orders)
     return StreamingHttpResponse(chunks, content_type=XML_CONTENT_TYPE)

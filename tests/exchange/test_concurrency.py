@@ -1,0 +1,216 @@
+"""Imports under real concurrency and real database failures (PostgreSQL, real threads)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.test import Client
+from lxml import etree
+
+from exchange.keys import clinic_issue_key
+from exchange.models import Clinic, ImportRecord, Resource
+from tests.conftest import OTHER_KEY, SAMPLE_KEY
+from tests.exchange.conftest import IMPORT_URL
+from tests.exchange.snapshots import clinic_state
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROUNDS = 3
+
+
+def mis_document(key: str, label: str, resources: range, groups: range, days: int) -> bytes:
+    """A whole MIS export, large enough that an import takes a while."""
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<MediExchange ClientKey="{key}">',
+        "<ResourceGroups>",
+        *(f'<rg id="{g}" name="Группа {label} {g}" pos="{g % 3}"/>' for g in groups),
+        "</ResourceGroups>",
+        "<Resources>",
+        *(
+            f'<r id="{r}" group_id="{groups[r % len(groups)]}" name="Врач {label} {r}"'
+            f' time_step="{15 if label == "A" else 20}" pos="0"/>'
+            for r in resources
+        ),
+        "</Resources>",
+        "<Schedules>",
+    ]
+    start = 8 if label == "A" else 9
+    for r in resources:
+        for day in range(1, days + 1):
+            lines.append(
+                f'<s id="{r * 100 + day}" date="{day:02}.07.2030" resource_id="{r}">'
+                f'<time_rules w_start="{start}:00" w_end="17:00"/></s>'
+            )
+    lines += ["</Schedules>", '<Appointments SyncMode="full">']
+    for r in resources:
+        lines.append(
+            f'<a tablename="Sched{label}" id="{r}" resource_id="{r}"'
+            f' ReceptionDateTime="01.07.2030 {start + 1}:00" Duration="30" Title="{label} {r}"/>'
+        )
+    lines += ["</Appointments>", "</MediExchange>"]
+    return "\n".join(lines).encode()
+
+
+def document_a(key: str) -> bytes:
+    return mis_document(key, "A", range(1, 301), range(1, 21), days=5)
+
+
+def document_b(key: str) -> bytes:
+    return mis_document(key, "B", range(151, 451), range(11, 31), days=4)
+
+
+def comparable(clinic: Clinic) -> dict[str, list]:
+    """clinic_state with portal resource ids replaced by MIS ids, so that clinics compare."""
+    state = clinic_state(clinic)
+    mis_ids = dict(Resource.objects.filter(clinic=clinic).values_list("pk", "mis_id"))
+    return {
+        "groups": state["groups"],
+        "resources": sorted((row[1], *row[2:]) for row in state["resources"]),
+        "schedules": sorted((mis_ids[row[0]], *row[1:]) for row in state["schedules"]),
+        "appointments": sorted(
+            (table, mis_id, mis_ids[resource], *rest)
+            for table, mis_id, resource, *rest in state["appointments"]
+        ),
+        "orders": state["orders"],
+    }
+
+
+def post(data: bytes) -> int:
+    response = Client().post(IMPORT_URL, data, content_type="application/xml")
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    return response.status_code
+
+
+def new_clinic(name: str) -> tuple[Clinic, str]:
+    clinic = Clinic.objects.create(name=name, timezone="Europe/Moscow")
+    return clinic, clinic_issue_key(clinic=clinic)
+
+
+def serially(*documents: bytes) -> None:
+    for data in documents:
+        assert post(data) == 200
+
+
+def at_once(*tasks: Callable[[], int]) -> list[int | BaseException]:
+    """Runs the tasks in threads released together; returns their results or exceptions."""
+    barrier = threading.Barrier(len(tasks))
+    results: list[int | BaseException] = [RuntimeError("did not finish")] * len(tasks)
+
+    def run(index: int, task: Callable[[], int]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = task()
+        except BaseException as error:  # reported by the caller
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(tasks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "an import hangs"
+    return results
+
+
+def test_it_never_interleaves_two_imports_of_one_clinic(on_postgres, clinic):
+    ab_clinic, ab_key = new_clinic("A, затем B")
+    serially(document_a(ab_key), document_b(ab_key))
+    ba_clinic, ba_key = new_clinic("B, затем A")
+    serially(document_b(ba_key), document_a(ba_key))
+    a_then_b, b_then_a = comparable(ab_clinic), comparable(ba_clinic)
+    assert a_then_b != b_then_a  # or the comparison below could not tell them apart
+    a, b = document_a(SAMPLE_KEY), document_b(SAMPLE_KEY)
+
+    for _ in range(ROUNDS):
+        assert at_once(lambda: post(a), lambda: post(b)) == [200, 200]
+        assert comparable(clinic) in (a_then_b, b_then_a)
+
+    assert ImportRecord.objects.filter(clinic=clinic, outcome="applied").count() == 2 * ROUNDS
+
+
+def test_it_runs_imports_of_two_clinics_side_by_side(on_postgres, clinic, other_clinic):
+    expected_clinic, expected_key = new_clinic("Образец")
+    serially(document_a(expected_key))
+
+    results = at_once(
+        lambda: post(document_a(SAMPLE_KEY)),
+        lambda: post(document_b(OTHER_KEY)),
+    )
+
+    assert results == [200, 200]
+    assert comparable(clinic) == comparable(expected_clinic)
+    assert {name for _, name, _ in comparable(other_clinic)["groups"]} == {
+        f"Группа B {g}" for g in range(11, 31)
+    }
+
+
+@contextmanager
+def failing_appointment_inserts():
+    """Makes every INSERT into the appointments table fail, as a database fault would."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION exchange_test_refuse() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$ BEGIN RAISE EXCEPTION 'simulated database failure'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER exchange_test_refuse BEFORE INSERT ON exchange_appointment"
+            " FOR EACH ROW EXECUTE FUNCTION exchange_test_refuse()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER exchange_test_refuse ON exchange_appointment")
+            cursor.execute("DROP FUNCTION exchange_test_refuse()")
+
+
+def earlier_version(sample: bytes) -> bytes:
+    """The sample as the MIS sent it a day before: other names, another appointment."""
+    text = sample.decode()
+    for old, new in [
+        ('name="Врач-кардиолог"', 'name="Кардиолог"'),
+        ('<r id="393" name="Баева"', '<r id="393" name="Баева А. А."'),
+        ('tablename="SchedEvent" id="8"', 'tablename="SchedEvent" id="7"'),
+    ]:
+        assert old in text
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def test_it_keeps_the_previous_state_when_the_database_fails(on_postgres, clinic, sample_xml):
+    assert post(earlier_version(sample_xml)) == 200
+    before = clinic_state(clinic)
+
+    with failing_appointment_inserts():
+        response = Client().post(IMPORT_URL, sample_xml, content_type="application/xml")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    result = etree.fromstring(response.content)
+    assert (result.tag, result.get("status")) == ("ImportResult", "error")
+    assert "retry later" in result.findtext("Error")
+    assert b"simulated" not in response.content
+    assert clinic_state(clinic) == before
+    journal = ImportRecord.objects.filter(clinic=clinic).order_by("received_at")
+    assert list(journal.values_list("outcome", flat=True)) == ["applied", "failed"]
+
+
+def test_it_applies_the_same_import_once_the_database_recovers(on_postgres, clinic, sample_xml):
+    assert post(earlier_version(sample_xml)) == 200
+    before = clinic_state(clinic)
+    with failing_appointment_inserts():
+        assert post(sample_xml) == 503
+
+    assert post(sample_xml) == 200
+
+    after = clinic_state(clinic)
+    assert after != before
+    assert (1, "Врач-кардиолог", 0) in after["groups"]
+    assert [row[:2] for row in after["appointments"]] == [("SchedEvent", 8)]
