@@ -11,12 +11,12 @@ from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from django.db import transaction
-from django.utils import timezone
 
 from exchange import protocol
 from exchange.bulk import bulk_delete, bulk_insert, chunked
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
 from exchange.signals import order_status_changed
+from exchange.stamps import order_change_stamp
 
 SCHEDULE_FIELDS = (
     "resource_id", "date", "mis_id", "starts_at", "ends_at", "break_starts_at", "break_ends_at"
@@ -29,11 +29,13 @@ class _Run:
     clinic: Clinic
     document: protocol.Document
     summary: protocol.ImportSummary
-    now: datetime
+    # When the Orders section applies: the time its changes are stamped with.
+    order_stamp: datetime | None = None
     decided: list[tuple[Order, int]] = field(default_factory=list)
 
     def warn(self, line: int, element: str, message: str, id: object) -> None:
-        self.summary.warnings.append(self.document.problem(line, element, message, id=id))
+        if len(self.summary.warnings) < protocol.MAX_REPORTED_PROBLEMS:
+            self.summary.warnings.append(self.document.problem(line, element, message, id=id))
 
     def conflict(self, line: int, element: str, message: str, id: object) -> None:
         self.summary.conflicts.append(self.document.problem(line, element, message, id=id))
@@ -53,7 +55,6 @@ def import_document(
     clinic: Clinic,
     document: protocol.Document,
     dry_run: bool = False,
-    now: datetime | None = None,
 ) -> protocol.ImportSummary:
     """Applies a valid document (`document.errors` empty); a dry run computes and rolls back."""
     if document.errors:
@@ -62,7 +63,6 @@ def import_document(
         clinic=clinic,
         document=document,
         summary=protocol.ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
-        now=now or timezone.now(),
     )
     with transaction.atomic(durable=True):
         # Imports of one clinic queue up here, so two never interleave. (SQLite serializes
@@ -251,6 +251,7 @@ def _sync_appointments(run: _Run) -> None:
 
 def _apply_order_changes(run: _Run) -> None:
     changes = run.document.orders
+    run.order_stamp = order_change_stamp(run.clinic.pk)
     orders: dict[int, Order] = {}
     for chunk in chunked(sorted({change.order_id for change in changes})):
         found = Order.objects.select_for_update().filter(clinic=run.clinic, pk__in=chunk)
@@ -292,7 +293,7 @@ def _apply_order_change(run: _Run, order: Order, change: protocol.OrderChange) -
         return False
     previous_status = order.status
     order.status, order.resource_id, order.starts_at, order.ends_at = wanted
-    order.last_changed_at = run.now
+    order.last_changed_at = run.order_stamp
     order.save(update_fields=["status", "resource", "starts_at", "ends_at", "last_changed_at"])
     if order.status != previous_status:
         run.decided.append((order, previous_status))

@@ -11,6 +11,7 @@ from exchange.exporting import export_window, exported_orders
 from exchange.importing import import_document
 from exchange.journal import journal_import
 from exchange.keys import clinic_for_key
+from exchange.stamps import order_changes_settle
 from exchange.transport import read_payload
 
 
@@ -47,6 +48,7 @@ def export_view(request: HttpRequest) -> StreamingHttpResponse:
     if clinic is None:
         raise Forbidden
     window = export_window(params.get("start"), params.get("end"))
+    order_changes_settle(clinic.pk)
     orders = exported_orders(clinic=clinic, window=window)
     # The query runs here, before the response starts, so that its failure is still
     # answered in XML with a status instead of a 200 cut short.

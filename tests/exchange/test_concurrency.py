@@ -5,17 +5,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 from lxml import etree
 
 from exchange.keys import clinic_issue_key
-from exchange.models import Clinic, ImportRecord, Resource
+from exchange.models import Clinic, ImportRecord, Order, Resource
+from exchange.stamps import order_change_stamp
 from tests.conftest import OTHER_KEY, SAMPLE_KEY
-from tests.exchange.conftest import IMPORT_URL
+from tests.exchange.conftest import EXPORT_URL, IMPORT_URL
 from tests.exchange.snapshots import clinic_state
+from tests.factories import make_order, make_resource
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -214,3 +218,41 @@ def test_it_applies_the_same_import_once_the_database_recovers(on_postgres, clin
     assert after != before
     assert (1, "Врач-кардиолог", 0) in after["groups"]
     assert [row[:2] for row in after["appointments"]] == [("SchedEvent", 8)]
+
+
+def test_it_makes_an_export_wait_for_order_changes_already_stamped(on_postgres, clinic):
+    """An MIS polling with start = previous end must not miss a change that was stamped
+    before an export ran but committed after it."""
+    order = make_order(make_resource(clinic), last_changed_at=timezone.now() - timedelta(days=1))
+    stamped, release = threading.Event(), threading.Event()
+    exported: list[bytes] = []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                stamp = order_change_stamp(clinic.pk)
+                Order.objects.filter(pk=order.pk).update(status=1, last_changed_at=stamp)
+                stamped.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def exporter(start: int):
+        try:
+            response = Client().get(EXPORT_URL, {"client_key": SAMPLE_KEY, "start": start})
+            exported.append(b"".join(response.streaming_content))
+        finally:
+            connection.close()
+
+    writing = threading.Thread(target=writer)
+    writing.start()
+    assert stamped.wait(10)
+    exporting = threading.Thread(target=exporter, args=[int(timezone.now().timestamp()) - 60])
+    exporting.start()
+    exporting.join(0.5)  # without the barrier the export has read and returned by now
+    release.set()
+    writing.join(10)
+    exporting.join(10)
+
+    orders = etree.fromstring(exported[0]).findall("Orders/o")
+    assert [(o.get("id"), o.get("status")) for o in orders] == [(str(order.pk), "1")]
