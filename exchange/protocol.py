@@ -203,12 +203,19 @@ class _Attributes:
         self.parser = parser
         self.line = element.sourceline
         self.element = name
-        self.values = {_local_name(k): v for k, v in element.attrib.items()}
+        self.values = {}
+        # Problems name an attribute as the document spells it (`w_endTime`, `LastChangedOn`).
+        self.spelling = {}
+        for name, value in element.attrib.items():
+            key = _local_name(name)
+            self.values[key] = value
+            self.spelling[key] = etree.QName(name).localname
         self.ok = True
 
     def error(self, attribute: str | None, message: str) -> None:
         self.ok = False
         document = self.parser.document
+        attribute = self.spelling.get(attribute, attribute)
         self.parser.error(document.problem(self.line, self.element, message, attribute=attribute))
 
     def raw(self, *names: str) -> tuple[str, str | None]:
@@ -408,11 +415,11 @@ class _Parser:
             attributes = _Attributes(self, element, "Appointments")
             mode = (attributes.raw("syncmode")[1] or "diff").lower()
             if mode not in SYNC_MODES:
-                attributes.error("SyncMode", f"unknown SyncMode {mode!r}: use full or diff")
+                attributes.error("syncmode", f"unknown SyncMode {mode!r}: use full or diff")
             elif document.appointments is None:
                 document.appointments = Appointments(mode)
             elif document.appointments.mode != mode:
-                attributes.error("SyncMode", "two Appointments sections with different SyncMode")
+                attributes.error("syncmode", "two Appointments sections with different SyncMode")
         elif name not in self.SECTIONS:
             self.warn(self.unknown_element(element))
 

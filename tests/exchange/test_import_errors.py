@@ -51,7 +51,7 @@ def errors_of(result) -> list[tuple[str | None, ...]]:
         ),
         pytest.param(
             schedule('<time_rules w_startTime="17:00" w_endTime="8:00"/>'),
-            "time_rules", "w_endtime", id="end-before-start",
+            "time_rules", "w_endTime", id="end-before-start",
         ),
         pytest.param(
             schedule('<time_rules w_start="8:00" w_end="8:00"/>'), "time_rules", "w_end",
@@ -94,7 +94,7 @@ def errors_of(result) -> list[tuple[str | None, ...]]:
             for step in ("0", "-30", "abc", "7.5")
         ),
         *(
-            pytest.param(appointment(duration=duration), "a", "duration", id=f"Duration-{duration}")
+            pytest.param(appointment(duration=duration), "a", "Duration", id=f"Duration-{duration}")
             for duration in ("0", "-15")
         ),
         pytest.param(
@@ -155,11 +155,11 @@ def test_it_lists_every_error_with_its_line(clinic, imported, post_xml):
         ("4", "rg", "id"),
         ("7", "r", "time_step"),
         ("9", "r", "group_id"),
-        ("13", "time_rules", "w_endtime"),
+        ("13", "time_rules", "w_endTime"),
         ("12", "s", "date"),
         ("17", "Appointments", "SyncMode"),
         ("20", "o", "status"),
-        ("21", "o", "lastchangedon"),
+        ("21", "o", "LastChangedOn"),
     ]
     assert clinic_state(clinic) == before
 

@@ -285,10 +285,10 @@ def test_it_locates_problems_at_the_line_where_a_multi_line_element_begins(sampl
     parsed = parse_document(bad)
 
     assert located(parsed.errors) == [
-        (94, "time_rules", "b_starttime"),
-        (199, "a", "duration"),
-        (206, "o", "status"),
-        (218, "o", "id"),
+        (94, "time_rules", "b_startTime"),
+        (199, "a", "Duration"),
+        (206, "o", "Status"),
+        (218, "o", "ID"),
     ]
     assert parsed.errors[-1].message == "duplicate id, first given on line 212"
     assert (204, "Foo", None) in located(parsed.warnings)
@@ -324,7 +324,8 @@ def test_it_rejects_duplicate_ids(section, first, second, separator):
 
     element = first[1:].split()[0]
     line = 5 if separator else 3
-    assert [(p.line, p.element, p.attribute) for p in parsed.errors] == [(line, element, "id")]
+    problems = [(p.line, p.element, p.attribute.lower()) for p in parsed.errors]
+    assert problems == [(line, element, "id")]
     assert parsed.errors[0].message == f"duplicate id, first given on line {line - bool(separator)}"
 
 
