@@ -288,7 +288,7 @@ def test_it_locates_problems_at_the_line_where_a_multi_line_element_begins(sampl
         (94, "time_rules", "b_startTime"),
         (199, "a", "Duration"),
         (206, "o", "Status"),
-        (218, "o", "ID"),
+        (218, "o", "id"),
     ]
     assert parsed.errors[-1].message == "duplicate id, first given on line 212"
     assert (204, "Foo", None) in located(parsed.warnings)
