@@ -14,9 +14,9 @@ from django.db import transaction
 
 from exchange import protocol
 from exchange.bulk import bulk_delete, bulk_insert, chunked
+from exchange.locking import lock_resources, order_change_stamp
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
 from exchange.signals import order_status_changed
-from exchange.stamps import order_change_stamp
 
 SCHEDULE_FIELDS = (
     "resource_id", "date", "mis_id", "starts_at", "ends_at", "break_starts_at", "break_ends_at"
@@ -67,7 +67,7 @@ def import_document(
     with transaction.atomic(durable=True):
         # Imports of one clinic queue up here, so two never interleave. (SQLite serializes
         # all writers with IMMEDIATE transactions instead.)
-        Clinic.objects.select_for_update().only("pk").get(pk=clinic.pk)
+        Clinic.objects.select_for_update(no_key=True).only("pk").get(pk=clinic.pk)
         if document.groups is not None:
             _replace_groups(run)
         if document.resources is not None:
@@ -287,6 +287,7 @@ def _apply_order_change(run: _Run, order: Order, change: protocol.OrderChange) -
         message = "the order changed on the portal after LastChangedOn; not applied"
         run.conflict(change.line, "o", message, order.pk)
         return False
+    lock_resources(order.resource_id, resource_pk)
     if status in Order.HOLDING_STATUSES and _time_is_held(order, *wanted[1:]):
         message = "another order holds that time; not applied"
         run.conflict(change.line, "o", message, order.pk)
@@ -301,9 +302,6 @@ def _apply_order_change(run: _Run, order: Order, change: protocol.OrderChange) -
 
 
 def _time_is_held(order: Order, resource_pk: int, starts_at: datetime, ends_at: datetime) -> bool:
-    # The resource row is the lock that bookings take too, so a booking cannot slip in
-    # between this check and the write.
-    list(Resource.objects.select_for_update().filter(pk=resource_pk).values_list("pk"))
     return (
         Order.objects.filter(
             resource_id=resource_pk,

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def validate_timezone(value: str) -> None:
@@ -278,10 +279,10 @@ class ImportRecord(models.Model):
     """The journal of import requests, for the admin and for integrators' support."""
 
     class Outcome(models.TextChoices):
-        APPLIED = "applied", _("Applied")
-        DRY_RUN = "dry_run", _("Dry run")
-        REJECTED = "rejected", _("Rejected")
-        FAILED = "failed", _("Failed")
+        APPLIED = "applied", pgettext_lazy("import outcome", "Applied")
+        DRY_RUN = "dry_run", pgettext_lazy("import outcome", "Dry run")
+        REJECTED = "rejected", pgettext_lazy("import outcome", "Rejected")
+        FAILED = "failed", pgettext_lazy("import outcome", "Failed")
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="imports")
     received_at = models.DateTimeField(_("received"))

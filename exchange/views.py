@@ -11,7 +11,7 @@ from exchange.exporting import export_window, exported_orders
 from exchange.importing import import_document
 from exchange.journal import journal_import
 from exchange.keys import clinic_for_key
-from exchange.stamps import order_changes_settle
+from exchange.locking import order_changes_settle
 from exchange.transport import read_payload
 
 

@@ -33,7 +33,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -78,6 +77,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Patients' pages are Russian whatever the browser asks; the source strings are English, so
+# offering English later is a matter of a language switch (LocaleMiddleware).
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -101,3 +102,15 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
 # Django's own body limit must not answer first (it says 400): the import endpoint answers
 # 413 itself at IMPORT_MAX_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
+
+# Booking.
+BOOKING_LEAD_MINUTES = env.int("BOOKING_LEAD_MINUTES", default=60)
+BOOKING_MAX_ACTIVE_ORDERS = env.int("BOOKING_MAX_ACTIVE_ORDERS", default=3)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "booking:home"
+LOGOUT_REDIRECT_URL = "booking:home"
+
+# Mail: printed to the console unless EMAIL_URL names an SMTP server
+# (smtp+tls://user:password@host:587).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Medihost <noreply@medihost.ru>")

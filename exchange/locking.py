@@ -1,10 +1,16 @@
-"""Change stamps an MIS can poll by: a change is committed before an export passes its stamp.
+"""The locks that keep imports, bookings and exports of one clinic in step.
 
-The export promises that an MIS polling with `start` = its previous `end` misses nothing. A
-change stamped at T but committed later would be missed by an export that read in between,
-so every writer of orders holds a shared lock from before it takes its stamp until it
-commits, and the export takes the lock exclusively for a moment before it reads. When the
-export reads, every change stamped earlier is committed; later ones carry later stamps.
+Resources: a booking and an import's order change lock the resource rows they touch, always
+before they touch an order on them, so a booking cannot slip between a check and a write and
+the two never wait for each other in a cycle. Imports of one clinic queue on the clinic row
+(FOR NO KEY UPDATE, which an order's foreign-key check does not wait for).
+
+Change stamps: the export promises that an MIS polling with `start` = its previous `end`
+misses nothing. A change stamped at T but committed later would be missed by an export that
+read in between, so every writer of orders holds a shared lock from before it takes its
+stamp until it commits, and the export takes the lock exclusively for a moment before it
+reads. When the export reads, every change stamped earlier is committed; later ones carry
+later stamps.
 """
 
 from __future__ import annotations
@@ -14,8 +20,16 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from exchange.models import Resource
+
 # Namespace of the portal's advisory locks on PostgreSQL ("MH").
 ORDER_CHANGES = 0x4D48
+
+
+def lock_resources(*pks: int) -> None:
+    """Locks resource rows in id order (one order for everyone: no deadlock between them)."""
+    rows = Resource.objects.select_for_update(of=("self",)).filter(pk__in=set(pks))
+    list(rows.order_by("pk").values_list("pk"))
 
 
 def order_change_stamp(clinic_id: int) -> datetime:

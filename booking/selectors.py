@@ -1,0 +1,120 @@
+"""Reads for patient pages and the JSON API: clinics, resources and their free slots."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+
+from booking.slots import Slot, WorkingInterval, free_slots
+from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
+from exchange.protocol import MAX_DURATION
+
+# Busy time starting this long before a window can still reach into it.
+LONGEST_BUSY = timedelta(minutes=MAX_DURATION)
+
+
+def active_clinics() -> QuerySet[Clinic]:
+    return Clinic.objects.filter(is_active=True)
+
+
+def bookable_resources() -> QuerySet[Resource]:
+    return Resource.objects.filter(is_retired=False, clinic__is_active=True)
+
+
+def resources_matching(query: str) -> QuerySet[Resource]:
+    """Doctors and rooms whose name or specialty contains `query`, in any letter case.
+
+    Compares lower-cased text rather than using icontains, whose SQLite LIKE folds only
+    ASCII letters (SQLite gets a Unicode LOWER in booking.sqlite).
+    """
+    needle = query.lower()
+    return (
+        bookable_resources()
+        .alias(name_lower=Lower("name"), group_lower=Lower("group__name"))
+        .filter(Q(name_lower__contains=needle) | Q(group_lower__contains=needle))
+        .select_related("clinic", "group")
+        .order_by("clinic__name", "pos", "name")
+    )
+
+
+def clinic_groups(clinic: Clinic) -> tuple[list[ResourceGroup], list[Resource]]:
+    """The clinic's groups in `pos` order, each with its bookable resources in `pos` order,
+    and the bookable resources that belong to no group."""
+    resources = Resource.objects.filter(is_retired=False).order_by("pos", "name")
+    groups = [
+        group
+        for group in clinic.groups.order_by("pos", "name").prefetch_related(
+            Prefetch("resources", queryset=resources, to_attr="bookable")
+        )
+        if group.bookable
+    ]
+    ungrouped = list(resources.filter(clinic=clinic, group__isnull=True))
+    return groups, ungrouped
+
+
+def earliest_bookable(now: datetime) -> datetime:
+    return now + timedelta(minutes=settings.BOOKING_LEAD_MINUTES)
+
+
+def resource_slots(
+    *, resource: Resource, first_day: date, days: int, now: datetime
+) -> dict[date, list[Slot]]:
+    """Free slots of `days` clinic-local days from `first_day`, by day, in three queries."""
+    if resource.is_retired:
+        return {}
+    last_day = first_day + timedelta(days=days)
+    intervals = [
+        WorkingInterval(*row)
+        for row in Schedule.objects.filter(
+            resource=resource, date__gte=first_day, date__lt=last_day
+        ).values_list("starts_at", "ends_at", "break_starts_at", "break_ends_at")
+    ]
+    if not intervals:
+        return {}
+    window_start = min(interval.starts_at for interval in intervals)
+    window_end = max(interval.ends_at for interval in intervals)
+    overlapping = {
+        "resource": resource,
+        "starts_at__lt": window_end,
+        "starts_at__gt": window_start - LONGEST_BUSY,
+        "ends_at__gt": window_start,
+    }
+    busy = [
+        *Appointment.objects.filter(**overlapping).values_list("starts_at", "ends_at"),
+        *Order.objects.filter(status__in=Order.HOLDING_STATUSES, **overlapping).values_list(
+            "starts_at", "ends_at"
+        ),
+    ]
+    slots = free_slots(
+        intervals=intervals,
+        busy=busy,
+        step=timedelta(minutes=resource.time_step),
+        not_before=earliest_bookable(now),
+    )
+    zone = resource.clinic.tzinfo
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        by_day[slot.starts_at.astimezone(zone).date()].append(slot)
+    return dict(by_day)
+
+
+def next_free_slots(
+    *, resource: Resource, after: datetime, now: datetime, limit: int = 5
+) -> list[Slot]:
+    """The first free slots after `after`, looking two weeks ahead."""
+    first_day = after.astimezone(resource.clinic.tzinfo).date()
+    by_day = resource_slots(resource=resource, first_day=first_day, days=14, now=now)
+    later = (slot for day in sorted(by_day) for slot in by_day[day] if slot.starts_at > after)
+    return [slot for slot, _ in zip(later, range(limit), strict=False)]
+
+
+def patient_orders(patient) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(patient=patient)
+        .select_related("resource", "clinic")
+        .order_by("-starts_at")
+    )

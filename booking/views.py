@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from booking.errors import BookingError, SlotTaken
+from booking.forms import OrderForm, SignUpForm
+from booking.selectors import (
+    active_clinics,
+    bookable_resources,
+    clinic_groups,
+    next_free_slots,
+    patient_orders,
+    resource_slots,
+    resources_matching,
+)
+from booking.services import order_cancel, order_create
+from exchange.models import Resource
+
+WEEK = 7
+MAX_AHEAD = timedelta(days=366)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    results = resources_matching(query)[:100] if query else None
+    context = {"clinics": active_clinics(), "query": query, "results": results}
+    return render(request, "booking/home.html", context)
+
+
+def clinic_detail(request: HttpRequest, clinic_id: int) -> HttpResponse:
+    clinic = get_object_or_404(active_clinics(), pk=clinic_id)
+    groups, ungrouped = clinic_groups(clinic)
+    context = {"clinic": clinic, "groups": groups, "ungrouped": ungrouped}
+    return render(request, "booking/clinic.html", context)
+
+
+def resource_week(request: HttpRequest, clinic_id: int, resource_id: int) -> HttpResponse:
+    resource = _bookable_resource(clinic_id, resource_id)
+    today = timezone.localdate(timezone=resource.clinic.tzinfo)
+    # From today up to a year ahead: MIS schedules reach a month or so.
+    first_day = min(max(_date_param(request.GET.get("from")) or today, today), today + MAX_AHEAD)
+    now = timezone.now()
+    by_day = resource_slots(resource=resource, first_day=first_day, days=WEEK, now=now)
+    days = [first_day + timedelta(days=n) for n in range(WEEK)]
+    context = {
+        "resource": resource,
+        "clinic": resource.clinic,
+        "days": [(day, by_day.get(day, [])) for day in days],
+        "previous_week": first_day - timedelta(days=WEEK) if first_day > today else None,
+        "next_week": first_day + timedelta(days=WEEK),
+    }
+    return render(request, "booking/resource_week.html", context)
+
+
+@login_required
+def book(request: HttpRequest, clinic_id: int, resource_id: int) -> HttpResponse:
+    resource = _bookable_resource(clinic_id, resource_id)
+    starts_at = _slot_param(request.GET.get("at") or request.POST.get("at"))
+    form = OrderForm(request.POST or None, initial=_known_details(request.user))
+    context = {
+        "resource": resource,
+        "clinic": resource.clinic,
+        "starts_at": starts_at,
+        "form": form,
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_create(
+                patient=request.user, resource=resource, starts_at=starts_at, details=form.details()
+            )
+        except SlotTaken as error:
+            context["error"] = error
+            context["alternatives"] = next_free_slots(
+                resource=resource, after=starts_at, now=timezone.now()
+            )
+            return render(request, "booking/slot_taken.html", context, status=409)
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("booking:order", order_id=order.pk)
+    return render(request, "booking/book.html", context)
+
+
+@login_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(patient_orders(request.user), pk=order_id)
+    return render(request, "booking/order_detail.html", {"order": order, "now": timezone.now()})
+
+
+@login_required
+def my_orders(request: HttpRequest) -> HttpResponse:
+    context = {"orders": patient_orders(request.user), "now": timezone.now()}
+    return render(request, "booking/my_orders.html", context)
+
+
+@login_required
+@require_POST
+def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(patient_orders(request.user), pk=order_id)
+    try:
+        order_cancel(patient=request.user, order=order)
+    except BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The booking is cancelled."))
+    return redirect("booking:my-orders")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if request.method == "POST" and form.is_valid():
+        login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
+        safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+        return redirect(next_url if safe and next_url else "booking:home")
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+def _bookable_resource(clinic_id: int, resource_id: int) -> Resource:
+    # Looked up through the clinic in the URL: a resource of another clinic is not found.
+    queryset = bookable_resources().select_related("clinic", "group")
+    return get_object_or_404(queryset, pk=resource_id, clinic_id=clinic_id)
+
+
+def _date_param(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _slot_param(value: str | None) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(value or ""), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise Http404 from None
+
+
+def _known_details(user) -> dict[str, str]:
+    """Prefills the form: from the patient's last booking, else from the account."""
+    last = patient_orders(user).order_by("-created_at").first()
+    if last is not None:
+        fields = ("name1", "name2", "name3", "phone", "email", "city", "address")
+        return {name: getattr(last, name) for name in fields}
+    return {"name2": user.first_name, "email": user.email}
