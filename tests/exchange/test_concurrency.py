@@ -14,8 +14,8 @@ from django.utils import timezone
 from lxml import etree
 
 from exchange.keys import clinic_issue_key
+from exchange.locking import order_change_stamp
 from exchange.models import Clinic, ImportRecord, Order, Resource
-from exchange.stamps import order_change_stamp
 from tests.conftest import OTHER_KEY, SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL
 from tests.exchange.snapshots import clinic_state

@@ -1,0 +1,117 @@
+"""Booking fixtures: a doctor with a morning's schedule, two patients, what the form asks.
+
+Times are fixed far ahead (DAY), so a test's "now" is a choice, never the wall clock's.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from booking.services import PatientDetails
+from exchange.models import Appointment, Clinic, Resource, Schedule
+from tests.exchange.conftest import post_xml  # noqa: F401  (the MIS's import, as a fixture)
+from tests.factories import local, make_resource
+
+DAY = date(2030, 3, 4)  # a Monday
+_mis_ids = itertools.count(1)
+
+
+def when(clinic: Clinic, clock: str, day: date = DAY) -> datetime:
+    """The instant of the clinic's wall-clock "HH:MM" on `day`."""
+    return local(clinic, f"{day:%d.%m.%Y} {clock}")
+
+
+def make_schedule(
+    resource: Resource,
+    start: str = "09:00",
+    end: str = "12:00",
+    *,
+    day: date = DAY,
+    pause: tuple[str, str] | None = None,
+) -> Schedule:
+    """One working interval of `resource` on `day`, in the clinic's wall clock."""
+    clinic = resource.clinic
+    return Schedule.objects.create(
+        clinic=clinic,
+        resource=resource,
+        date=day,
+        starts_at=when(clinic, start, day),
+        ends_at=when(clinic, end, day),
+        break_starts_at=when(clinic, pause[0], day) if pause else None,
+        break_ends_at=when(clinic, pause[1], day) if pause else None,
+    )
+
+
+def make_appointment(
+    resource: Resource,
+    starts_at: datetime,
+    *,
+    minutes: int = 30,
+    title: str = "Сидоров Пётр Ильич, повторный приём",
+) -> Appointment:
+    """Time the MIS reports busy; the title names another patient, as real ones do."""
+    return Appointment.objects.create(
+        clinic=resource.clinic,
+        resource=resource,
+        table="TICKETS",
+        mis_id=next(_mis_ids),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        title=title,
+    )
+
+
+@pytest.fixture
+def make_clinic(db):
+    """A clinic in the given time zone."""
+
+    def make(zone: str) -> Clinic:
+        return Clinic.objects.create(name=f"Клиника ({zone})", timezone=zone)
+
+    return make
+
+
+@pytest.fixture
+def resource(clinic) -> Resource:
+    """A doctor with 30-minute slots, working 09:00–12:00 on DAY: six slots."""
+    resource = make_resource(clinic, time_step=30)
+    make_schedule(resource)
+    return resource
+
+
+@pytest.fixture
+def now(clinic) -> datetime:
+    """The clock of service tests: three days before DAY."""
+    return when(clinic, "12:00", DAY - timedelta(days=3))
+
+
+@pytest.fixture
+def patient(django_user_model):
+    return django_user_model.objects.create_user(
+        username="petrova@example.ru", email="petrova@example.ru", password="pw-petrova-1"
+    )
+
+
+@pytest.fixture
+def other_patient(django_user_model):
+    return django_user_model.objects.create_user(
+        username="kuznetsov@example.ru", email="kuznetsov@example.ru", password="pw-kuznetsov-1"
+    )
+
+
+@pytest.fixture
+def details() -> PatientDetails:
+    return PatientDetails(
+        name1="Петрова",
+        name2="Анна",
+        name3="Сергеевна",
+        phone="+7 900 123-45-67",
+        email="petrova@example.ru",
+        aim="консультация",
+        city="Москва",
+        address="ул. Мира, 5",
+        comment="",
+    )

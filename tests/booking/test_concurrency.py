@@ -1,0 +1,177 @@
+"""Races on PostgreSQL with real threads: one slot, one holder, whatever the timing.
+
+Each thread has its own database connection, as concurrent requests do, and closes it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from booking.errors import SlotTaken
+from booking.services import order_create
+from exchange import protocol
+from exchange.importing import import_document
+from exchange.models import Order
+from tests.booking.conftest import when
+from tests.exchange.conftest import document
+from tests.factories import make_order, make_resource
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PATIENTS = 20
+
+
+def race(workers: list[Callable[[], object]]) -> list[object]:
+    """Runs the workers at once; each one's result, or the exception it raised."""
+    barrier = threading.Barrier(len(workers))
+    results: list[object] = [None] * len(workers)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = workers[index]()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    return results
+
+
+@pytest.fixture
+def patients(django_user_model):
+    return [
+        django_user_model.objects.create_user(username=f"patient{number}@example.ru")
+        for number in range(PATIENTS)
+    ]
+
+
+def booking(patient, resource, details, clock: str) -> Callable[[], Order]:
+    return lambda: order_create(
+        patient=patient,
+        resource=resource,
+        starts_at=when(resource.clinic, clock),
+        details=details,
+        now=when(resource.clinic, "08:00"),
+    )
+
+
+def holding(resource) -> list[Order]:
+    return list(Order.objects.filter(resource=resource, status__in=Order.HOLDING_STATUSES))
+
+
+def test_it_gives_one_slot_to_one_of_many_patients(on_postgres, resource, patients, details):
+    results = race([booking(patient, resource, details, "10:00") for patient in patients])
+
+    orders = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if isinstance(result, SlotTaken)]
+    assert (len(orders), len(refused)) == (1, PATIENTS - 1), results
+    assert holding(resource) == orders
+
+
+def test_it_lets_a_booking_and_an_mis_move_onto_overlapping_time_hold_it_once(
+    on_postgres, resource, patients, details
+):
+    # The MIS moves an order onto 09:45–10:30 while patients book 10:00: another start,
+    # overlapping time.
+    moved = make_order(resource, starts_at=when(resource.clinic, "11:30"))
+    move = protocol.parse_document(
+        document(
+            f'<Orders><o id="{moved.pk}" status="1" duration="45"'
+            ' reception_datetime="04.03.2030 09:45:00"/></Orders>'
+        )
+    )
+    assert not move.errors
+
+    def import_move():
+        return import_document(clinic=resource.clinic, document=move)
+
+    bookings = [booking(patient, resource, details, "10:00") for patient in patients[:10]]
+    summary, *results = race([import_move, *bookings])
+
+    assert isinstance(summary, protocol.ImportSummary), summary
+    booked = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if isinstance(result, SlotTaken)]
+    assert len(booked) + len(refused) == len(bookings), results
+    assert len(booked) + (not summary.conflicts) == 1
+    moved.refresh_from_db()
+    expected_start = when(resource.clinic, "11:30" if booked else "09:45")
+    assert moved.starts_at == expected_start
+    held = sorted((order.starts_at, order.ends_at) for order in holding(resource))
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(held))
+
+
+def insert(resource, clock: str, minutes: int = 30, status=Order.Status.RECEIVED) -> Order:
+    return make_order(
+        resource, starts_at=when(resource.clinic, clock), minutes=minutes, status=status
+    )
+
+
+def test_it_lets_the_database_refuse_overlapping_inserts_racing_without_locks(
+    on_postgres, resource
+):
+    # Order.objects.create locks no row: only the exclusion constraint stands in the way.
+    starts = [when(resource.clinic, "09:00") + timedelta(minutes=minute) for minute in range(20)]
+    results = race(
+        [lambda start=start: make_order(resource, starts_at=start, minutes=30) for start in starts]
+    )
+
+    created = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if isinstance(result, IntegrityError)]
+    assert (len(created), len(refused)) == (1, len(starts) - 1), results
+    assert all("order_no_overlap" in str(error) for error in refused)
+
+
+HOLDING = [Order.Status.RECEIVED, Order.Status.ACCEPTED]
+FREEING = [Order.Status.CANCELLED, Order.Status.REJECTED]
+
+
+@pytest.mark.parametrize("first", HOLDING)
+@pytest.mark.parametrize("second", HOLDING)
+def test_it_lets_the_database_refuse_overlapping_holding_orders(
+    on_postgres, resource, first, second
+):
+    insert(resource, "09:00", minutes=45, status=first)
+
+    with pytest.raises(IntegrityError, match="order_no_overlap"), transaction.atomic():
+        insert(resource, "09:30", status=second)
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [*((free, hold) for free in FREEING for hold in HOLDING), (Order.Status.ACCEPTED, FREEING[0])],
+)
+def test_it_lets_the_database_allow_overlap_with_an_order_that_holds_nothing(
+    on_postgres, resource, first, second
+):
+    insert(resource, "09:00", minutes=45, status=first)
+    insert(resource, "09:30", status=second)
+
+    assert Order.objects.count() == 2
+
+
+def test_it_lets_the_database_allow_holding_orders_that_only_touch(on_postgres, resource):
+    insert(resource, "09:00")
+    insert(resource, "09:30", status=Order.Status.ACCEPTED)
+
+    assert len(holding(resource)) == 2
+
+
+def test_it_lets_the_database_allow_overlap_on_different_resources(on_postgres, resource):
+    insert(resource, "09:00")
+    insert(make_resource(resource.clinic, mis_id=2, name="Кабинет УЗИ"), "09:15")
+
+    assert Order.objects.count() == 2
