@@ -1,0 +1,74 @@
+"""The resource's week page: free slots in the clinic's time, queries that do not grow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from exchange.models import Appointment
+from tests.booking.conftest import make_schedule, when
+from tests.factories import make_resource
+
+TITLE = "Сидоров Пётр Ильич, повторный приём"
+
+
+@pytest.fixture
+def busy_doctor(clinic):
+    """A doctor working 08:00–20:00 the day after tomorrow."""
+    day = timezone.localdate(timezone=clinic.tzinfo) + timedelta(days=2)
+    resource = make_resource(clinic, time_step=30)
+    make_schedule(resource, "08:00", "20:00", day=day)
+    return resource, day
+
+
+def fill(resource, day, count: int) -> None:
+    """`count` five-minute appointments, off the grid, one per slot in turn."""
+    start = when(resource.clinic, "08:05", day)
+    Appointment.objects.bulk_create(
+        Appointment(
+            clinic=resource.clinic,
+            resource=resource,
+            table="TICKETS",
+            mis_id=number,
+            starts_at=start + timedelta(minutes=(number * 30) % 720),
+            ends_at=start + timedelta(minutes=(number * 30) % 720 + 5),
+            title=TITLE,
+        )
+        for number in range(count)
+    )
+
+
+def page_url(resource) -> str:
+    return f"/clinics/{resource.clinic_id}/resources/{resource.pk}/"
+
+
+@pytest.mark.parametrize("appointments", [0, 3, 400])
+def test_it_runs_the_same_few_queries_however_busy_the_doctor(
+    client, busy_doctor, appointments, django_assert_max_num_queries
+):
+    resource, day = busy_doctor
+    fill(resource, day, appointments)
+
+    # The resource with its clinic and group, schedules, appointments, orders.
+    with django_assert_max_num_queries(4):
+        response = client.get(page_url(resource))
+
+    assert response.status_code == 200
+    free = dict(response.context["days"])[day]
+    assert len(free) == max(0, 24 - appointments)
+
+
+def test_it_links_free_slots_in_the_clinics_time_and_hides_titles(client, busy_doctor):
+    resource, day = busy_doctor
+    fill(resource, day, 1)  # 08:05–08:10 takes the 08:00 slot
+
+    response = client.get(page_url(resource))
+
+    html = response.content.decode()
+    assert TITLE not in html
+    assert ">08:00<" not in html
+    first_free = when(resource.clinic, "08:30", day)
+    assert f"/book/?at={int(first_free.timestamp())}" in html
+    assert ">08:30</a>" in html
