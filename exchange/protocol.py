@@ -390,12 +390,14 @@ class _Parser:
 
     def root(self, element: etree._Element, name: str) -> bool:
         docinfo = element.getroottree().docinfo
+        spelled = etree.QName(element).localname
         if docinfo.doctype or docinfo.internalDTD is not None:
-            self.error(self.document.problem(element.sourceline, name, "a DOCTYPE is not allowed"))
+            message = "a DOCTYPE is not allowed"
+            self.error(self.document.problem(element.sourceline, spelled, message))
             return False
         if name != "mediexchange":
             message = "the root element must be MediExchange"
-            self.error(self.document.problem(element.sourceline, name, message))
+            self.error(self.document.problem(element.sourceline, spelled, message))
             return False
         attributes = _Attributes(self, element, "MediExchange")
         self.document.client_key = attributes.raw("clientkey")[1]

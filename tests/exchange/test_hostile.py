@@ -180,7 +180,7 @@ def test_it_refuses_any_doctype(client, clinic, sample_xml, doctype):
     result = assert_xml_error(response, 400)
     error = result.find("Error")
     assert (error.get("line"), error.get("element"), error.text) == (
-        "3", "mediexchange", "a DOCTYPE is not allowed"
+        "3", "MediExchange", "a DOCTYPE is not allowed"
     )  # fmt: skip
     assert_nothing_stored(clinic)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from exchange.models import ImportRecord, Order, Resource
 from tests.exchange.conftest import document
@@ -180,7 +181,9 @@ def test_it_rejects_a_wrong_root_element(clinic, imported, post_xml, data):
 
     assert response.status_code == 400
     assert result.get("status") == "error"
-    assert [e.text for e in result.iter("Error")] == ["the root element must be MediExchange"]
+    [error] = result.iter("Error")
+    assert error.text == "the root element must be MediExchange"
+    assert error.get("element") == etree.fromstring(data).tag  # as the document spells it
     assert clinic_state(clinic) == before
 
 
