@@ -6,6 +6,7 @@ Times are fixed far ahead (DAY), so a test's "now" is a choice, never the wall c
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -42,6 +43,24 @@ def make_schedule(
         ends_at=when(clinic, end, day),
         break_starts_at=when(clinic, pause[0], day) if pause else None,
         break_ends_at=when(clinic, pause[1], day) if pause else None,
+    )
+
+
+def make_appointments(
+    resource: Resource, starts: Iterable[datetime], *, minutes: int = 30, title: str = ""
+) -> None:
+    """Many appointments at once, for tests that need a busy resource."""
+    Appointment.objects.bulk_create(
+        Appointment(
+            clinic=resource.clinic,
+            resource=resource,
+            table="TICKETS",
+            mis_id=next(_mis_ids),
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+            title=title,
+        )
+        for start in starts
     )
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from booking.selectors import next_free_slots, resource_slots
-from exchange.models import Appointment, Order, Resource
-from tests.booking.conftest import DAY, make_appointment, make_schedule, when
+from exchange.models import Order, Resource
+from tests.booking.conftest import DAY, make_appointment, make_appointments, make_schedule, when
 from tests.factories import make_order, make_resource
 
 
@@ -138,16 +138,10 @@ def test_it_reads_slots_in_a_bounded_number_of_queries(
     resource, now, appointments, django_assert_max_num_queries
 ):
     start = when(resource.clinic, "09:00")
-    Appointment.objects.bulk_create(
-        Appointment(
-            clinic=resource.clinic,
-            resource=resource,
-            table="TICKETS",
-            mis_id=number,
-            starts_at=start + timedelta(minutes=number % 170),
-            ends_at=start + timedelta(minutes=number % 170 + 10),
-        )
-        for number in range(appointments)
+    make_appointments(
+        resource,
+        (start + timedelta(minutes=number % 170) for number in range(appointments)),
+        minutes=10,
     )
     fresh = Resource.objects.get(pk=resource.pk)
 

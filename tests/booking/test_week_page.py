@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from exchange.models import Appointment
-from tests.booking.conftest import make_schedule, when
+from tests.booking.conftest import make_appointments, make_schedule, when
 from tests.factories import make_resource
 
 TITLE = "Сидоров Пётр Ильич, повторный приём"
@@ -26,18 +25,8 @@ def busy_doctor(clinic):
 def fill(resource, day, count: int) -> None:
     """`count` five-minute appointments, off the grid, one per slot in turn."""
     start = when(resource.clinic, "08:05", day)
-    Appointment.objects.bulk_create(
-        Appointment(
-            clinic=resource.clinic,
-            resource=resource,
-            table="TICKETS",
-            mis_id=number,
-            starts_at=start + timedelta(minutes=(number * 30) % 720),
-            ends_at=start + timedelta(minutes=(number * 30) % 720 + 5),
-            title=TITLE,
-        )
-        for number in range(count)
-    )
+    starts = (start + timedelta(minutes=(number * 30) % 720) for number in range(count))
+    make_appointments(resource, starts, minutes=5, title=TITLE)
 
 
 def page_url(resource) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from tests.conftest import OTHER_KEY, SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL
 from tests.exchange.snapshots import clinic_state
 from tests.factories import make_order, make_resource
+from tests.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -98,29 +98,6 @@ def new_clinic(name: str) -> tuple[Clinic, str]:
 def serially(*documents: bytes) -> None:
     for data in documents:
         assert post(data) == 200
-
-
-def at_once(*tasks: Callable[[], int]) -> list[int | BaseException]:
-    """Runs the tasks in threads released together; returns their results or exceptions."""
-    barrier = threading.Barrier(len(tasks))
-    results: list[int | BaseException] = [RuntimeError("did not finish")] * len(tasks)
-
-    def run(index: int, task: Callable[[], int]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = task()
-        except BaseException as error:  # reported by the caller
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(tasks)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "an import hangs"
-    return results
 
 
 def test_it_never_interleaves_two_imports_of_one_clinic(on_postgres, clinic):
