@@ -134,3 +134,29 @@ def details() -> PatientDetails:
         address="ул. Мира, 5",
         comment="",
     )
+
+
+# The booking form as a patient fills it in.
+FORM = {
+    "name1": "Петрова",
+    "name2": "Анна",
+    "name3": "",
+    "phone": "+7 900 123-45-67",
+    "email": "petrova@example.ru",
+    "aim": "",
+    "city": "",
+    "address": "",
+    "comment": "",
+}
+
+
+def at(resource, clock: str) -> int:
+    return int(when(resource.clinic, clock).timestamp())
+
+
+def week_url(resource, clinic=None) -> str:
+    return f"/clinics/{(clinic or resource.clinic).pk}/resources/{resource.pk}/"
+
+
+def book_url(resource, clinic=None) -> str:
+    return week_url(resource, clinic) + "book/"

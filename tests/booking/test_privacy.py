@@ -10,35 +10,21 @@ import pytest
 from django.utils import timezone
 
 from exchange.models import Clinic, Order, Resource
-from tests.booking.conftest import DAY, make_appointment, make_schedule, when
+from tests.booking.conftest import (
+    DAY,
+    FORM,
+    at,
+    book_url,
+    make_appointment,
+    make_schedule,
+    week_url,
+    when,
+)
 from tests.factories import make_order, make_resource
 
 TITLE = "Сидоров Пётр Ильич, гастроскопия"
 # What another patient wrote in their booking form.
 STRANGERS = ("Кузнецов", "+7 911 555-44-33", "kuznetsov@example.ru", "боли в животе")
-FORM = {
-    "name1": "Петрова",
-    "name2": "Анна",
-    "name3": "",
-    "phone": "+7 900 123-45-67",
-    "email": "petrova@example.ru",
-    "aim": "",
-    "city": "",
-    "address": "",
-    "comment": "",
-}
-
-
-def at(resource, clock: str) -> int:
-    return int(when(resource.clinic, clock).timestamp())
-
-
-def week_url(resource, clinic=None) -> str:
-    return f"/clinics/{(clinic or resource.clinic).pk}/resources/{resource.pk}/"
-
-
-def book_url(resource, clinic=None) -> str:
-    return week_url(resource, clinic) + "book/"
 
 
 @pytest.fixture

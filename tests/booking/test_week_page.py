@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.booking.conftest import make_appointments, make_schedule, when
+from tests.booking.conftest import make_appointments, make_schedule, week_url, when
 from tests.factories import make_resource
 
 TITLE = "Сидоров Пётр Ильич, повторный приём"
@@ -29,10 +29,6 @@ def fill(resource, day, count: int) -> None:
     make_appointments(resource, starts, minutes=5, title=TITLE)
 
 
-def page_url(resource) -> str:
-    return f"/clinics/{resource.clinic_id}/resources/{resource.pk}/"
-
-
 @pytest.mark.parametrize("appointments", [0, 3, 400])
 def test_it_runs_the_same_few_queries_however_busy_the_doctor(
     client, busy_doctor, appointments, django_assert_max_num_queries
@@ -42,7 +38,7 @@ def test_it_runs_the_same_few_queries_however_busy_the_doctor(
 
     # The resource with its clinic and group, schedules, appointments, orders.
     with django_assert_max_num_queries(4):
-        response = client.get(page_url(resource))
+        response = client.get(week_url(resource))
 
     assert response.status_code == 200
     free = dict(response.context["days"])[day]
@@ -53,7 +49,7 @@ def test_it_links_free_slots_in_the_clinics_time_and_hides_titles(client, busy_d
     resource, day = busy_doctor
     fill(resource, day, 1)  # 08:05–08:10 takes the 08:00 slot
 
-    response = client.get(page_url(resource))
+    response = client.get(week_url(resource))
 
     html = response.content.decode()
     assert TITLE not in html
