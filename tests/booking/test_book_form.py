@@ -65,3 +65,14 @@ def test_it_explains_the_limit_of_active_bookings(signed_in, resource, patient, 
         "В этой клинике у вас уже наибольшее допустимое число действующих записей: 1."
     ]
     assert Order.objects.count() == 1
+
+
+def test_it_offers_the_next_free_times_when_the_time_was_just_taken(signed_in, resource):
+    make_order(resource, starts_at=when(resource.clinic, "10:00"))
+
+    response = signed_in.post(book_url(resource), {**FORM, "at": at(resource, "10:00")})
+
+    assert response.status_code == 409
+    offered = [slot.starts_at for slot in response.context["alternatives"]]
+    assert offered == [when(resource.clinic, clock) for clock in ("10:30", "11:00", "11:30")]
+    assert f"?at={at(resource, '10:30')}" in response.content.decode()

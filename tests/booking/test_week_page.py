@@ -57,3 +57,13 @@ def test_it_links_free_slots_in_the_clinics_time_and_hides_titles(client, busy_d
     first_free = when(resource.clinic, "08:30", day)
     assert f"/book/?at={int(first_free.timestamp())}" in html
     assert ">08:30</a>" in html
+
+
+def test_it_starts_no_earlier_than_today(client, busy_doctor):
+    resource, _ = busy_doctor
+    today = timezone.localdate(timezone=resource.clinic.tzinfo)
+
+    response = client.get(week_url(resource), {"from": "2020-01-01"})
+
+    assert response.context["days"][0][0] == today
+    assert response.context["previous_week"] is None
