@@ -125,6 +125,7 @@ class Schedule(models.Model):
     time zone when imported; `date` is the clinic-local date the MIS gave.
     """
 
+    # Beside `resource` so that an import compares one clinic's schedules through one index.
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="schedules")
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="schedules")
     mis_id = models.BigIntegerField(_("MIS id"), null=True, blank=True)
@@ -166,6 +167,7 @@ class Schedule(models.Model):
 class Appointment(models.Model):
     """Time the MIS reports busy. `title` may name another patient: never shown to patients."""
 
+    # Part of the MIS's key: (tablename, id) is unique only within one clinic.
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="appointments")
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="appointments")
     table = models.CharField(_("MIS table"), max_length=64)

@@ -46,21 +46,24 @@ def make_schedule(
     )
 
 
+def _appointment(resource: Resource, starts_at: datetime, minutes: int, title: str) -> Appointment:
+    return Appointment(
+        clinic=resource.clinic,
+        resource=resource,
+        table="TICKETS",
+        mis_id=next(_mis_ids),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        title=title,
+    )
+
+
 def make_appointments(
     resource: Resource, starts: Iterable[datetime], *, minutes: int = 30, title: str = ""
 ) -> None:
     """Many appointments at once, for tests that need a busy resource."""
     Appointment.objects.bulk_create(
-        Appointment(
-            clinic=resource.clinic,
-            resource=resource,
-            table="TICKETS",
-            mis_id=next(_mis_ids),
-            starts_at=start,
-            ends_at=start + timedelta(minutes=minutes),
-            title=title,
-        )
-        for start in starts
+        _appointment(resource, start, minutes, title) for start in starts
     )
 
 
@@ -72,15 +75,9 @@ def make_appointment(
     title: str = "Сидоров Пётр Ильич, повторный приём",
 ) -> Appointment:
     """Time the MIS reports busy; the title names another patient, as real ones do."""
-    return Appointment.objects.create(
-        clinic=resource.clinic,
-        resource=resource,
-        table="TICKETS",
-        mis_id=next(_mis_ids),
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=minutes),
-        title=title,
-    )
+    appointment = _appointment(resource, starts_at, minutes, title)
+    appointment.save()
+    return appointment
 
 
 @pytest.fixture
