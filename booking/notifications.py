@@ -1,8 +1,14 @@
-"""Tells patients what the clinic decided: an email when an import accepts or rejects."""
+"""Tells patients what the clinic did to their order: from the order's history, after commit.
+
+The write path (exchange.orders) records in the order's history what the patient must be
+told; `send_pending_notices` sends it once the change has committed. Sending never fails
+the change: a message that cannot go out stays pending.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.core.mail import EmailMessage
 from django.dispatch import receiver
@@ -10,27 +16,45 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from booking.calendar import order_event
-from exchange.models import Order
-from exchange.signals import order_status_changed
+from exchange.models import Order, OrderEvent
+from exchange.signals import order_events_recorded
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = {
-    Order.Status.ACCEPTED: "booking/email/order_accepted",
-    Order.Status.REJECTED: "booking/email/order_rejected",
+    OrderEvent.Action.ACCEPTED: "booking/email/order_accepted",
+    OrderEvent.Action.REJECTED: "booking/email/order_rejected",
+    OrderEvent.Action.MOVED: "booking/email/order_moved",
+    OrderEvent.Action.CORRECTED: "booking/email/order_corrected",
 }
 
 
-@receiver(order_status_changed)
-def notify_patient(sender, *, order: Order, previous_status: int, **kwargs) -> None:
-    template = TEMPLATES.get(order.status)
-    if template is None or not order.email:
-        return
-    try:
-        send_decision(order, template)
-    except Exception:
-        # The import has committed already; a mail server's trouble must not surface there.
-        logger.exception("could not email the decision on order %s", order.pk)
+@receiver(order_events_recorded)
+def notify_after_commit(sender, *, event_ids: list[int], **kwargs) -> None:
+    send_pending_notices(event_ids)
+
+
+def send_pending_notices(event_ids: Iterable[int] | None = None) -> int:
+    """Emails what patients have not been told yet (of `event_ids`, or all); returns the count.
+
+    Reads the events with their orders in one query, whatever their number.
+    """
+    events = OrderEvent.objects.filter(notify_patient=True, notified_at__isnull=True)
+    if event_ids is not None:
+        events = events.filter(pk__in=list(event_ids))
+    told = []
+    for event in events.select_related("order__clinic", "order__resource__group"):
+        template = TEMPLATES.get(event.action)
+        try:
+            if template is not None and event.order.email:
+                send_decision(event.order, template)
+        except Exception:
+            # The change has committed already; a mail server's trouble must not surface there.
+            logger.exception("could not email the patient of order %s", event.order_id)
+        else:
+            told.append(event.pk)
+    OrderEvent.objects.filter(pk__in=told).update(notified_at=timezone.now())
+    return len(told)
 
 
 def send_decision(order: Order, template: str) -> None:

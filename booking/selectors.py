@@ -11,10 +11,6 @@ from django.db.models.functions import Lower
 
 from booking.slots import Slot, WorkingInterval, free_slots
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
-from exchange.protocol import MAX_DURATION
-
-# Busy time starting this long before a window can still reach into it.
-LONGEST_BUSY = timedelta(minutes=MAX_DURATION)
 
 
 def active_clinics() -> QuerySet[Clinic]:
@@ -22,7 +18,7 @@ def active_clinics() -> QuerySet[Clinic]:
 
 
 def bookable_resources() -> QuerySet[Resource]:
-    return Resource.objects.filter(is_retired=False, clinic__is_active=True)
+    return Resource.objects.bookable()
 
 
 def resources_matching(query: str) -> QuerySet[Resource]:
@@ -44,7 +40,7 @@ def resources_matching(query: str) -> QuerySet[Resource]:
 def clinic_groups(clinic: Clinic) -> tuple[list[ResourceGroup], list[Resource]]:
     """The clinic's groups in `pos` order, each with its bookable resources in `pos` order,
     and the bookable resources that belong to no group."""
-    resources = Resource.objects.filter(is_retired=False).order_by("pos", "name")
+    resources = bookable_resources().order_by("pos", "name")
     groups = [
         group
         for group in clinic.groups.order_by("pos", "name").prefetch_related(
@@ -75,19 +71,14 @@ def resource_slots(
     ]
     if not intervals:
         return {}
-    window_start = min(interval.starts_at for interval in intervals)
-    window_end = max(interval.ends_at for interval in intervals)
-    overlapping = {
-        "resource": resource,
-        "starts_at__lt": window_end,
-        "starts_at__gt": window_start - LONGEST_BUSY,
-        "ends_at__gt": window_start,
-    }
+    window = (
+        resource,
+        min(interval.starts_at for interval in intervals),
+        max(interval.ends_at for interval in intervals),
+    )
     busy = [
-        *Appointment.objects.filter(**overlapping).values_list("starts_at", "ends_at"),
-        *Order.objects.filter(status__in=Order.HOLDING_STATUSES, **overlapping).values_list(
-            "starts_at", "ends_at"
-        ),
+        *Appointment.objects.overlapping(*window).values_list("starts_at", "ends_at"),
+        *Order.objects.holding().overlapping(*window).values_list("starts_at", "ends_at"),
     ]
     slots = free_slots(
         intervals=intervals,

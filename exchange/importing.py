@@ -6,7 +6,7 @@ whatever their order in the document; an absent section changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cached_property
 
@@ -14,9 +14,8 @@ from django.db import transaction
 
 from exchange import protocol
 from exchange.bulk import bulk_delete, bulk_insert, chunked
-from exchange.locking import lock_resources, order_change_stamp
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
-from exchange.signals import order_status_changed
+from exchange.orders import Actor, OrderChangeRefused, order_changes
 
 SCHEDULE_FIELDS = (
     "resource_id", "date", "mis_id", "starts_at", "ends_at", "break_starts_at", "break_ends_at"
@@ -29,9 +28,7 @@ class _Run:
     clinic: Clinic
     document: protocol.Document
     summary: protocol.ImportSummary
-    # When the Orders section applies: the time its changes are stamped with.
-    order_stamp: datetime | None = None
-    decided: list[tuple[Order, int]] = field(default_factory=list)
+    actor: Actor
 
     def warn(self, line: int, element: str, message: str, id: object) -> None:
         if len(self.summary.warnings) < protocol.MAX_REPORTED_PROBLEMS:
@@ -55,14 +52,19 @@ def import_document(
     clinic: Clinic,
     document: protocol.Document,
     dry_run: bool = False,
+    journal_entry_id: int | None = None,
 ) -> protocol.ImportSummary:
-    """Applies a valid document (`document.errors` empty); a dry run computes and rolls back."""
+    """Applies a valid document (`document.errors` empty); a dry run computes and rolls back.
+
+    Order changes name the import's journal entry as their actor.
+    """
     if document.errors:
         raise ValueError("a document with errors is rejected, never applied")
     run = _Run(
         clinic=clinic,
         document=document,
         summary=protocol.ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
+        actor=Actor.mis(journal_entry_id),
     )
     with transaction.atomic(durable=True):
         # Imports of one clinic queue up here, so two never interleave. (SQLite serializes
@@ -80,14 +82,6 @@ def import_document(
             _apply_order_changes(run)
         if dry_run:
             transaction.set_rollback(True)
-        else:
-            # After the commit, and robustly: a receiver's failure must not undo the import.
-            for order, previous in run.decided:
-                transaction.on_commit(
-                    lambda o=order, p=previous: order_status_changed.send_robust(
-                        sender=Order, order=o, previous_status=p
-                    )
-                )
     return run.summary
 
 
@@ -250,65 +244,37 @@ def _sync_appointments(run: _Run) -> None:
 
 
 def _apply_order_changes(run: _Run) -> None:
-    changes = run.document.orders
-    run.order_stamp = order_change_stamp(run.clinic.pk)
-    orders: dict[int, Order] = {}
-    for chunk in chunked(sorted({change.order_id for change in changes})):
-        found = Order.objects.select_for_update().filter(clinic=run.clinic, pk__in=chunk)
-        orders.update((order.pk, order) for order in found)
+    items = run.document.orders
     updated = 0
-    for change in changes:
-        order = orders.get(change.order_id)
-        if order is None:
-            # The same words whether the id is unknown or another clinic's: no probing.
-            run.warn(change.line, "o", "unknown order", change.order_id)
-        elif _apply_order_change(run, order, change):
-            updated += 1
+    with order_changes(actor=run.actor) as changes:
+        orders = changes.lock(clinic=run.clinic, ids=(item.order_id for item in items))
+        for item in items:
+            order = orders.get(item.order_id)
+            if order is None:
+                # The same words whether the id is unknown or another clinic's: no probing.
+                run.warn(item.line, "o", "unknown order", item.order_id)
+                continue
+            try:
+                updated += changes.change(order, **_wanted_change(run, order, item))
+            except OrderChangeRefused as refusal:
+                run.conflict(item.line, "o", f"{refusal.message}; not applied", order.pk)
     run.summary.orders = {"updated": updated, "conflicts": len(run.summary.conflicts)}
 
 
-def _apply_order_change(run: _Run, order: Order, change: protocol.OrderChange) -> bool:
-    status = order.status if change.status is None else change.status
+def _wanted_change(run: _Run, order: Order, item: protocol.OrderChange) -> dict:
+    """What the MIS's element asks of the order, in the order services' terms."""
     resource_pk = order.resource_id
-    if change.mis_resource_id is not None:
-        resource_pk = run.resource_ids.get(change.mis_resource_id, order.resource_id)
-        if change.mis_resource_id not in run.resource_ids:
-            message = f"unknown resource {change.mis_resource_id}: the order stays on its resource"
-            run.warn(change.line, "o", message, order.pk)
-    starts_at = order.starts_at if change.starts_at is None else run.instant(change.starts_at)
-    duration = timedelta(minutes=change.duration or order.duration)
-    wanted = (status, resource_pk, starts_at, starts_at + duration)
-    if wanted == (order.status, order.resource_id, order.starts_at, order.ends_at):
-        return False  # the MIS echoes what the portal has: nothing to do, not a conflict
-    # LastChangedOn has whole seconds: an echo of the exported value is not "older".
-    if change.last_changed_on is not None and run.instant(
-        change.last_changed_on
-    ) < order.last_changed_at.replace(microsecond=0):
-        message = "the order changed on the portal after LastChangedOn; not applied"
-        run.conflict(change.line, "o", message, order.pk)
-        return False
-    lock_resources(order.resource_id, resource_pk)
-    if status in Order.HOLDING_STATUSES and _time_is_held(order, *wanted[1:]):
-        message = "another order holds that time; not applied"
-        run.conflict(change.line, "o", message, order.pk)
-        return False
-    previous_status = order.status
-    order.status, order.resource_id, order.starts_at, order.ends_at = wanted
-    order.last_changed_at = run.order_stamp
-    order.save(update_fields=["status", "resource", "starts_at", "ends_at", "last_changed_at"])
-    if order.status != previous_status:
-        run.decided.append((order, previous_status))
-    return True
-
-
-def _time_is_held(order: Order, resource_pk: int, starts_at: datetime, ends_at: datetime) -> bool:
-    return (
-        Order.objects.filter(
-            resource_id=resource_pk,
-            status__in=Order.HOLDING_STATUSES,
-            starts_at__lt=ends_at,
-            ends_at__gt=starts_at,
-        )
-        .exclude(pk=order.pk)
-        .exists()
-    )
+    if item.mis_resource_id is not None:
+        resource_pk = run.resource_ids.get(item.mis_resource_id, order.resource_id)
+        if item.mis_resource_id not in run.resource_ids:
+            message = f"unknown resource {item.mis_resource_id}: the order stays on its resource"
+            run.warn(item.line, "o", message, order.pk)
+    starts_at = order.starts_at if item.starts_at is None else run.instant(item.starts_at)
+    duration = timedelta(minutes=item.duration or order.duration)
+    return {
+        "status": item.status,
+        "resource_id": resource_pk,
+        "starts_at": starts_at,
+        "ends_at": starts_at + duration,
+        "seen_at": None if item.last_changed_on is None else run.instant(item.last_changed_on),
+    }

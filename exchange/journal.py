@@ -21,6 +21,8 @@ JOURNALED_ERRORS = 100
 
 @dataclass
 class JournalEntry:
+    # The journal row, written when the import begins so that order changes can name it.
+    record_id: int | None = None
     outcome: str = ImportRecord.Outcome.FAILED
     counts: dict = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
@@ -42,17 +44,20 @@ class JournalEntry:
 @contextmanager
 def journal_import(*, clinic: Clinic, size: int) -> Iterator[JournalEntry]:
     """Records the import run inside the block; an exception leaves the outcome "failed"."""
-    received_at = timezone.now()
     started = time.monotonic()
-    entry = JournalEntry()
+    record = ImportRecord.objects.create(
+        clinic=clinic,
+        received_at=timezone.now(),
+        size=size,
+        outcome=ImportRecord.Outcome.FAILED,
+        duration_ms=0,
+    )
+    entry = JournalEntry(record_id=record.pk)
     try:
         yield entry
     finally:
         try:
-            ImportRecord.objects.create(
-                clinic=clinic,
-                received_at=received_at,
-                size=size,
+            ImportRecord.objects.filter(pk=record.pk).update(
                 outcome=entry.outcome,
                 counts=entry.counts,
                 errors=entry.errors,

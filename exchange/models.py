@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -13,6 +13,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# The longest busy block accepted (a month's vacation, say; the protocol's largest
+# `Duration`). Overlap queries bound their index scan with it: nothing that starts earlier
+# than this before a window can reach into it.
+LONGEST_SPAN = timedelta(days=31)
 
 
 def validate_timezone(value: str) -> None:
@@ -80,6 +85,12 @@ class ResourceGroup(models.Model):
         return self.name
 
 
+class ResourceQuerySet(models.QuerySet):
+    def bookable(self) -> ResourceQuerySet:
+        """What patients may book: not retired, of an active clinic."""
+        return self.filter(is_retired=False, clinic__is_active=True)
+
+
 class Resource(models.Model):
     """A doctor or a room. The primary key is the portal id that patients' orders refer to."""
 
@@ -98,6 +109,8 @@ class Resource(models.Model):
     pos = models.IntegerField(_("position"), default=0)
     # A resource the MIS stopped sending: hidden from booking, its orders kept and exported.
     is_retired = models.BooleanField(_("retired"), default=False)
+
+    objects = ResourceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("resource")
@@ -164,6 +177,22 @@ class Schedule(models.Model):
         return f"{self.resource} {self.date}"
 
 
+class TimeSpanQuerySet(models.QuerySet):
+    def overlapping(self, resource: Resource | int, starts_at: datetime, ends_at: datetime):
+        """Rows of `resource` whose [starts_at, ends_at) overlaps the given span.
+
+        Touching spans (one ends when the other starts) do not overlap.
+        """
+        return self.filter(
+            resource=resource,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+            # Redundant with the line above, but lets the (resource, starts_at) index bound
+            # the scan from below too.
+            starts_at__gt=starts_at - LONGEST_SPAN,
+        )
+
+
 class Appointment(models.Model):
     """Time the MIS reports busy. `title` may name another patient: never shown to patients."""
 
@@ -175,6 +204,8 @@ class Appointment(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     title = models.TextField(_("title"), blank=True)
+
+    objects = TimeSpanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("appointment")
@@ -196,6 +227,12 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table}#{self.mis_id}"
+
+
+class OrderQuerySet(TimeSpanQuerySet):
+    def holding(self) -> OrderQuerySet:
+        """Orders that hold their time: received or accepted."""
+        return self.filter(status__in=Order.HOLDING_STATUSES)
 
 
 class Order(models.Model):
@@ -244,6 +281,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
     last_changed_at = models.DateTimeField(_("last changed"), default=timezone.now)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -275,6 +314,68 @@ class Order(models.Model):
     def duration(self) -> int:
         """Length in whole minutes, as the protocol's `duration`."""
         return (self.ends_at - self.starts_at) // timedelta(minutes=1)
+
+    @property
+    def is_holding(self) -> bool:
+        return self.status in self.HOLDING_STATUSES
+
+    def can_cancel(self, now: datetime) -> bool:
+        """The patient may cancel an order that holds time and has not begun."""
+        return self.is_holding and self.starts_at > now
+
+
+class OrderEvent(models.Model):
+    """One change to an order, written in the same transaction as the change: its history.
+
+    It answers a clinic's "who cancelled this, and when?", and it is also the order's outbox:
+    an event the patient must hear about waits with `notified_at` empty until it is sent.
+    """
+
+    class Actor(models.TextChoices):
+        PATIENT = "patient", _("patient")
+        MIS = "mis", _("MIS import")
+        STAFF = "staff", _("clinic staff")
+        ADMIN = "admin", _("portal admin")
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("booked")
+        CANCELLED = "cancelled", _("cancelled by the patient")
+        RECEIVED = "received", _("returned to received")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+        MOVED = "moved", _("moved")
+        CORRECTED = "corrected", _("details corrected")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"))
+    actor_kind = models.CharField(_("who"), max_length=16, choices=Actor.choices)
+    # The user's id, or the import journal entry's for an MIS import.
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    # Kept as it was at the time: a user may later change their email or be deleted.
+    actor_label = models.CharField(_("actor"), max_length=255, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # {field: [old, new]}; times as ISO 8601 instants.
+    changes = models.JSONField(_("changes"), default=dict)
+    notify_patient = models.BooleanField(_("patient to be told"), default=False)
+    notified_at = models.DateTimeField(_("patient told"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order history")
+        ordering = ["order", "at", "pk"]
+        indexes = [
+            # Serves an order's history, oldest first.
+            models.Index(fields=["order", "at"], name="order_event_order_at_idx"),
+            # Serves the sender's look for what the patient has not been told yet.
+            models.Index(
+                fields=["at"],
+                condition=Q(notify_patient=True, notified_at__isnull=True),
+                name="order_event_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id} {self.action} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class ImportRecord(models.Model):

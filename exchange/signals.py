@@ -1,5 +1,5 @@
 from django.dispatch import Signal
 
-# Sent after the commit of an import that changed orders' statuses, once per order, with
-# `order` and `previous_status`: the booking app tells the patient.
-order_status_changed = Signal()
+# Sent after the commit of a transaction that changed orders, once, with `event_ids`: the
+# OrderEvent rows it recorded. The apps built on the exchange tell the patient from them.
+order_events_recorded = Signal()

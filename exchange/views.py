@@ -36,7 +36,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if document.errors:
             entry.rejected(document.errors)
             raise BadRequest(*document.errors)
-        summary = import_document(clinic=clinic, document=document, dry_run=payload.dry_run)
+        summary = import_document(
+            clinic=clinic,
+            document=document,
+            dry_run=payload.dry_run,
+            journal_entry_id=entry.record_id,
+        )
         entry.applied(summary)
     return xml_response(protocol.render_import_summary(summary))
 

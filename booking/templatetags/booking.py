@@ -1,0 +1,25 @@
+"""Template filters for the patient pages: one definition of each rule the pages show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.templatetags.tz import do_timezone
+
+from exchange.models import Clinic, Order
+
+register = template.Library()
+
+
+@register.filter
+def clinic_time(moment: datetime | None, clinic: Clinic) -> datetime | None:
+    """The instant on the clinic's wall clock: every time a patient reads is the clinic's."""
+    # Django's own `timezone` filter, which also stops `date` and `time` from converting the
+    # result back to the current time zone.
+    return do_timezone(moment, clinic.tzinfo)
+
+
+@register.filter
+def can_cancel(order: Order, now: datetime) -> bool:
+    return order.can_cancel(now)
