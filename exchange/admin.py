@@ -1,8 +1,12 @@
+import json
 from copy import copy
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from exchange import protocol
@@ -12,7 +16,6 @@ from exchange.models import (
     Clinic,
     ImportRecord,
     Order,
-    OrderEvent,
     Resource,
     ResourceGroup,
     Schedule,
@@ -91,8 +94,8 @@ class AppointmentAdmin(admin.ModelAdmin):
 class OrderAdminForm(forms.ModelForm):
     """Changes an order only through the order services, with the admin as the actor.
 
-    The change is applied while the form validates (the admin's change view runs in one
-    transaction), so a refusal, such as a time another order holds, shows on the form.
+    The change is tried while the form validates, so that a refusal (a time another order
+    holds, say) shows on the form; `apply` then makes it for real when the admin saves.
     """
 
     duration = forms.IntegerField(
@@ -111,43 +114,30 @@ class OrderAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if not self.errors:
-            try:
-                self._apply(cleaned)
-            except OrderChangeRefused as refusal:
-                raise forms.ValidationError(refusal.explanation) from None
+        if self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                self.apply()
+                transaction.set_rollback(True)
+        except OrderChangeRefused as refusal:
+            raise forms.ValidationError(refusal.explanation) from None
+        # The model's own checks, which the form runs next, see the order as it will be.
+        self.instance.ends_at = cleaned["starts_at"] + timedelta(minutes=cleaned["duration"])
         return cleaned
 
-    def _apply(self, cleaned: dict) -> None:
-        order = self.original
+    def apply(self) -> Order:
+        cleaned = self.cleaned_data
         details = {name: cleaned[name] for name in PATIENT_FIELDS}
-        order = order_correct(actor=self.actor, order=order, details=details)
-        starts_at = cleaned["starts_at"]
+        order = order_correct(actor=self.actor, order=self.original, details=details)
         order = order_move(
             actor=self.actor,
             order=order,
             resource=cleaned["resource"],
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=cleaned["duration"]),
+            starts_at=cleaned["starts_at"],
+            ends_at=cleaned["starts_at"] + timedelta(minutes=cleaned["duration"]),
         )
-        # What the form then checks and shows is the order as the services left it.
-        self.instance = order_decide(actor=self.actor, order=order, status=cleaned["status"])
-
-
-class OrderEventInline(admin.TabularInline):
-    """The order's history: who changed what, and when."""
-
-    model = OrderEvent
-    fields = ["at", "actor_kind", "actor_label", "action", "changes", "notified_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+        return order_decide(actor=self.actor, order=order, status=cleaned["status"])
 
 
 @admin.register(Order)
@@ -158,8 +148,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["resource"]
     raw_id_fields = ["resource"]
     search_fields = ["name1", "email", "phone"]
-    readonly_fields = ["clinic", "patient", "user_name", "created_at", "last_changed_at"]
-    inlines = [OrderEventInline]
+    readonly_fields = ["clinic", "patient", "user_name", "created_at", "last_changed_at", "history"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -167,13 +156,32 @@ class OrderAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        """The form has applied the change through the order services already."""
+        # The services write the order; `obj` itself is never saved.
+        form.apply()
 
     def has_add_permission(self, request):
         return False  # orders are made by patients booking
 
     def has_delete_permission(self, request, obj=None):
         return False  # the MIS would never learn of it: reject or cancel instead
+
+    @admin.display(description=_("history"))
+    def history(self, order: Order) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (
+                    localtime(event.at).strftime("%d.%m.%Y %H:%M:%S"),
+                    event.get_actor_kind_display(),
+                    event.actor_label,
+                    event.get_action_display(),
+                    json.dumps(event.changes, ensure_ascii=False),
+                )
+                for event in order.events.all()
+            ),
+        )
+        return format_html("<table>{}</table>", rows) if rows else "—"
 
 
 @admin.register(ImportRecord)

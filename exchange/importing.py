@@ -70,16 +70,9 @@ def import_document(
         # Imports of one clinic queue up here, so two never interleave. (SQLite serializes
         # all writers with IMMEDIATE transactions instead.)
         Clinic.objects.select_for_update(no_key=True).only("pk").get(pk=clinic.pk)
-        if document.groups is not None:
-            _replace_groups(run)
-        if document.resources is not None:
-            _replace_resources(run)
-        if document.schedules is not None:
-            _replace_schedules(run)
-        if document.appointments is not None:
-            _sync_appointments(run)
-        if document.orders is not None:
-            _apply_order_changes(run)
+        for section, apply in SECTIONS:
+            if getattr(document, section) is not None:
+                apply(run)
         if dry_run:
             transaction.set_rollback(True)
     return run.summary
@@ -278,3 +271,14 @@ def _wanted_change(run: _Run, order: Order, item: protocol.OrderChange) -> dict:
         "ends_at": starts_at + duration,
         "seen_at": None if item.last_changed_on is None else run.instant(item.last_changed_on),
     }
+
+
+# Each present section of the document, applied in dependency order: groups before the
+# resources that name them, resources before what refers to them.
+SECTIONS = (
+    ("groups", _replace_groups),
+    ("resources", _replace_resources),
+    ("schedules", _replace_schedules),
+    ("appointments", _sync_appointments),
+    ("orders", _apply_order_changes),
+)

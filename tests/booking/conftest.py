@@ -10,10 +10,15 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import pytest
+from lxml import etree
 
 from booking.services import PatientDetails
 from exchange.models import Appointment, Clinic, Resource, Schedule
-from tests.exchange.conftest import post_xml  # noqa: F401  (the MIS's import, as a fixture)
+from tests.conftest import SAMPLE_KEY
+from tests.exchange.conftest import (
+    EXPORT_URL,
+    post_xml,  # noqa: F401  (the MIS's import, as a fixture)
+)
 from tests.factories import local, make_resource
 
 DAY = date(2030, 3, 4)  # a Monday
@@ -157,3 +162,11 @@ def week_url(resource, clinic=None) -> str:
 
 def book_url(resource, clinic=None) -> str:
     return week_url(resource, clinic) + "book/"
+
+
+def exported(client, since) -> dict[str, etree._Element]:
+    """The clinic's export from `since` on, by order id."""
+    response = client.get(EXPORT_URL, {"client_key": SAMPLE_KEY, "start": int(since.timestamp())})
+    assert response.status_code == 200
+    root = etree.fromstring(b"".join(response.streaming_content))
+    return {element.get("id"): element for element in root.iter("o")}

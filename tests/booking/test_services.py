@@ -7,24 +7,13 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from lxml import etree
 
 from booking.errors import CannotCancel, SlotTaken, SlotUnavailable, TooManyOrders
 from booking.services import order_cancel, order_create
 from booking.slots import Slot
 from exchange.models import Order
-from tests.booking.conftest import DAY, make_appointment, make_schedule, when
-from tests.conftest import SAMPLE_KEY
-from tests.exchange.conftest import EXPORT_URL
+from tests.booking.conftest import DAY, exported, make_appointment, make_schedule, when
 from tests.factories import make_order, make_resource
-
-
-def exported(client, since) -> dict[str, etree._Element]:
-    """The clinic's export from `since` on, by order id."""
-    response = client.get(EXPORT_URL, {"client_key": SAMPLE_KEY, "start": int(since.timestamp())})
-    assert response.status_code == 200
-    root = etree.fromstring(b"".join(response.streaming_content))
-    return {element.get("id"): element for element in root.iter("o")}
 
 
 @pytest.fixture

@@ -1,0 +1,241 @@
+"""The order services: every change is checked, stamped and recorded in the order's history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from exchange.models import Order, OrderEvent
+from exchange.orders import (
+    Actor,
+    CancelledByPatient,
+    NotCancellable,
+    OtherClinicsResource,
+    StaleChange,
+    StatusNotAllowed,
+    TimeHeld,
+    order_cancel,
+    order_correct,
+    order_create,
+    order_decide,
+    order_move,
+)
+from tests.factories import make_order, make_resource
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2030, 7, 1, 7, 0, tzinfo=UTC)
+STAFF = Actor(OrderEvent.Actor.STAFF, 7, "registrar@clinic.ru")
+PATIENT = Actor(OrderEvent.Actor.PATIENT, 5, "ivanov@example.ru")
+MIS = Actor.mis(41)
+
+
+@pytest.fixture
+def resource(clinic):
+    return make_resource(clinic)
+
+
+@pytest.fixture
+def order(resource):
+    return make_order(resource, starts_at=AT, last_changed_at=timezone.now() - timedelta(days=30))
+
+
+def history(order: Order) -> list[tuple]:
+    return list(
+        order.events.values_list("actor_kind", "actor_id", "actor_label", "action", "changes")
+    )
+
+
+def test_it_creates_an_order_with_its_first_history_row(resource):
+    before = timezone.now()
+
+    order = order_create(
+        actor=PATIENT,
+        resource=resource,
+        starts_at=AT,
+        ends_at=AT + timedelta(minutes=30),
+        details={"name1": "Иванов", "name2": "Иван", "phone": "+7 900 000-00-00"},
+    )
+
+    assert (order.status, order.name1, order.name3) == (Order.Status.RECEIVED, "Иванов", "")
+    assert order.last_changed_at >= before
+    [(kind, actor_id, label, action, changes)] = history(order)
+    assert (kind, actor_id, label, action) == ("patient", 5, "ivanov@example.ru", "created")
+    assert changes == {
+        "status": [None, 0],
+        "resource_id": [None, resource.pk],
+        "starts_at": [None, AT.isoformat()],
+        "ends_at": [None, (AT + timedelta(minutes=30)).isoformat()],
+    }
+
+
+def test_it_refuses_to_create_an_order_over_a_holding_one(resource, order):
+    with pytest.raises(TimeHeld):
+        order_create(
+            actor=PATIENT,
+            resource=resource,
+            starts_at=AT + timedelta(minutes=15),
+            ends_at=AT + timedelta(minutes=45),
+            details={},
+        )
+    assert Order.objects.count() == 1
+    assert not OrderEvent.objects.exists()
+
+
+def test_it_records_who_decided_and_moves_the_stamp(order):
+    decided = order_decide(actor=STAFF, order=order, status=Order.Status.ACCEPTED)
+
+    assert decided.status == Order.Status.ACCEPTED
+    assert decided.last_changed_at > order.last_changed_at
+    [(kind, actor_id, label, action, changes)] = history(order)
+    assert (kind, actor_id, label, action) == ("staff", 7, "registrar@clinic.ru", "accepted")
+    assert changes == {"status": [0, 1]}
+    assert OrderEvent.objects.get().at == Order.objects.get().last_changed_at
+
+
+def test_it_changes_nothing_and_records_nothing_on_an_echo(order):
+    order_decide(actor=MIS, order=order, status=Order.Status.RECEIVED)
+
+    assert Order.objects.get().last_changed_at == order.last_changed_at
+    assert history(order) == []
+
+
+@pytest.mark.parametrize("actor", [STAFF, MIS, Actor(OrderEvent.Actor.ADMIN, 1, "admin")])
+def test_it_lets_only_the_patient_cancel(order, actor):
+    with pytest.raises(StatusNotAllowed):
+        order_decide(actor=actor, order=order, status=Order.Status.CANCELLED)
+    assert Order.objects.get().status == Order.Status.RECEIVED
+
+
+def test_it_lets_a_patient_do_nothing_but_cancel(order):
+    with pytest.raises(StatusNotAllowed):
+        order_decide(actor=PATIENT, order=order, status=Order.Status.ACCEPTED)
+
+
+def test_it_keeps_the_patients_cancellation_final(order):
+    order_cancel(actor=PATIENT, order=order, now=AT - timedelta(days=1))
+
+    with pytest.raises(CancelledByPatient):
+        order_decide(actor=STAFF, order=order, status=Order.Status.ACCEPTED)
+    assert [row[3] for row in history(order)] == ["cancelled"]
+
+
+def test_it_cancels_only_before_the_visit_and_while_holding(order):
+    with pytest.raises(NotCancellable):
+        order_cancel(actor=PATIENT, order=order, now=AT)
+    order_decide(actor=STAFF, order=order, status=Order.Status.REJECTED)
+    with pytest.raises(NotCancellable):
+        order_cancel(actor=PATIENT, order=order, now=AT - timedelta(days=1))
+
+
+def test_it_refuses_a_change_made_before_the_portals_last_change(order):
+    order_decide(actor=STAFF, order=order, status=Order.Status.ACCEPTED)
+
+    with pytest.raises(StaleChange):
+        order_decide(
+            actor=MIS,
+            order=order,
+            status=Order.Status.REJECTED,
+            seen_at=timezone.now() - timedelta(days=1),
+        )
+    assert Order.objects.get().status == Order.Status.ACCEPTED
+
+
+def test_it_moves_onto_free_time_only(resource, order):
+    holder = make_order(resource, starts_at=AT + timedelta(hours=1))
+    other = make_resource(resource.clinic, mis_id=370)
+
+    with pytest.raises(TimeHeld):
+        order_move(
+            actor=STAFF,
+            order=order,
+            resource=resource,
+            starts_at=holder.starts_at + timedelta(minutes=10),
+            ends_at=holder.ends_at + timedelta(minutes=10),
+        )
+    moved = order_move(
+        actor=STAFF,
+        order=order,
+        resource=other,
+        starts_at=holder.starts_at,
+        ends_at=holder.ends_at,
+    )
+
+    assert (moved.resource_id, moved.starts_at) == (other.pk, holder.starts_at)
+    [(_, _, _, action, changes)] = history(order)
+    assert action == "moved"
+    assert changes["resource_id"] == [resource.pk, other.pk]
+
+
+def test_it_moves_an_order_to_touch_another_end_to_start(resource, order):
+    make_order(resource, starts_at=AT + timedelta(hours=1))
+
+    moved = order_move(
+        actor=STAFF,
+        order=order,
+        resource=resource,
+        starts_at=AT + timedelta(minutes=30),
+        ends_at=AT + timedelta(hours=1),
+    )
+
+    assert moved.starts_at == AT + timedelta(minutes=30)
+
+
+def test_it_rejects_a_cancelled_time_that_was_booked_again_without_a_time_check(resource, order):
+    # Rejecting frees time: that another order took it since must not stand in the way.
+    order_decide(actor=STAFF, order=order, status=Order.Status.REJECTED)
+    make_order(resource, starts_at=AT)
+
+    order_decide(actor=STAFF, order=order, status=Order.Status.REJECTED)  # an echo
+    with pytest.raises(TimeHeld):
+        order_decide(actor=STAFF, order=order, status=Order.Status.ACCEPTED)
+
+
+def test_it_never_moves_an_order_to_another_clinic(order, other_clinic):
+    with pytest.raises(OtherClinicsResource):
+        order_move(
+            actor=STAFF,
+            order=order,
+            resource=make_resource(other_clinic),
+            starts_at=AT,
+            ends_at=AT + timedelta(minutes=30),
+        )
+
+
+def test_it_corrects_the_patients_details_and_records_old_and_new(order):
+    corrected = order_correct(
+        actor=MIS, order=order, details={"name1": "Петров", "phone": "+7 912 000-00-00"}
+    )
+
+    assert (corrected.name1, corrected.phone) == ("Петров", "+7 912 000-00-00")
+    [(kind, actor_id, label, action, changes)] = history(order)
+    assert (kind, actor_id, label, action) == ("mis", 41, "import #41", "corrected")
+    assert changes == {
+        "name1": ["Иванов", "Петров"],
+        "phone": ["+7 900 000-00-00", "+7 912 000-00-00"],
+    }
+
+
+def test_it_refuses_to_correct_what_is_not_a_patients_detail(order):
+    with pytest.raises(ValueError, match="status"):
+        order_correct(actor=MIS, order=order, details={"status": 1})
+
+
+@pytest.mark.parametrize(
+    ("actor", "action", "told"),
+    [
+        (STAFF, "accepted", True),
+        (MIS, "rejected", True),
+        (PATIENT, "cancelled", False),
+    ],
+)
+def test_it_marks_what_the_patient_must_be_told(order, actor, action, told):
+    if action == "cancelled":
+        order_cancel(actor=actor, order=order, now=AT - timedelta(days=1))
+    else:
+        order_decide(actor=actor, order=order, status=3 if action == "rejected" else 1)
+
+    event = OrderEvent.objects.get()
+    assert (event.action, event.notify_patient, event.notified_at) == (action, told, None)
