@@ -3,17 +3,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from booking.errors import BookingError, SlotTaken
-from booking.forms import OrderForm, SignUpForm
+from booking.forms import OrderForm
 from booking.selectors import (
     active_clinics,
     bookable_resources,
@@ -114,16 +112,6 @@ def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The booking is cancelled."))
     return redirect("booking:my-orders")
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    form = SignUpForm(request.POST or None)
-    next_url = request.POST.get("next") or request.GET.get("next", "")
-    if request.method == "POST" and form.is_valid():
-        login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
-        safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
-        return redirect(next_url if safe and next_url else "booking:home")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 def _bookable_resource(clinic_id: int, resource_id: int) -> Resource:

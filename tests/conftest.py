@@ -1,4 +1,4 @@
-"""Fixtures shared by all tests: a clinic and another clinic, each with its key; helpers."""
+"""Fixtures shared by all tests: a clinic and another clinic with their keys, two patients."""
 
 from __future__ import annotations
 
@@ -33,6 +33,20 @@ def other_clinic(db) -> Clinic:
     clinic = Clinic.objects.create(name="Другая клиника", timezone="Europe/Moscow")
     clinic_issue_key(clinic=clinic, key=OTHER_KEY)
     return clinic
+
+
+@pytest.fixture
+def patient(django_user_model):
+    return django_user_model.objects.create_user(
+        email="petrova@example.ru", password="pw-petrova-1"
+    )
+
+
+@pytest.fixture
+def other_patient(django_user_model):
+    return django_user_model.objects.create_user(
+        email="kuznetsov@example.ru", password="pw-kuznetsov-1"
+    )
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ CLINIC_DOCUMENT = Path(__file__).with_name("clinic.xml")
 DEMO_KEY = "9DDDE578-5179-4CC4-A2A0-F681618ED9EA"
 DEMO_CLINIC = "Демо-клиника Medihost"
 DEMO_PATIENT = ("patient@example.com", "demo-patient-2026")
-DEMO_ADMIN = ("admin", "demo-admin-2026")
+DEMO_ADMIN = ("admin@example.com", "demo-admin-2026")
 # Weekday → working hours and break: a five-day week with lunch, a short Saturday.
 WEEK_PATTERN = {
     0: ("9:00", "18:00", "13:00", "14:00"),
@@ -68,13 +68,13 @@ def demo_clinic_ensure() -> Clinic:
 
 
 def demo_accounts_ensure() -> None:
-    users = get_user_model()
+    users = get_user_model().objects
     email, password = DEMO_PATIENT
-    if not users.objects.filter(username=email).exists():
-        users.objects.create_user(email, email, password, first_name="Анна")
-    name, password = DEMO_ADMIN
-    if not users.objects.filter(username=name).exists():
-        users.objects.create_superuser(name, "admin@example.com", password)
+    if not users.filter(email=email).exists():
+        users.create_user(email=email, password=password, first_name="Анна")
+    email, password = DEMO_ADMIN
+    if not users.filter(email=email).exists():
+        users.create_superuser(email=email, password=password)
 
 
 def demo_load() -> ImportSummary:

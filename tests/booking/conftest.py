@@ -1,4 +1,4 @@
-"""Booking fixtures: a doctor with a morning's schedule, two patients, what the form asks.
+"""Booking fixtures: a doctor with a morning's schedule and what the booking form asks.
 
 Times are fixed far ahead (DAY), so a test's "now" is a choice, never the wall clock's.
 """
@@ -107,20 +107,6 @@ def resource(clinic) -> Resource:
 def now(clinic) -> datetime:
     """The clock of service tests: three days before DAY."""
     return when(clinic, "12:00", DAY - timedelta(days=3))
-
-
-@pytest.fixture
-def patient(django_user_model):
-    return django_user_model.objects.create_user(
-        username="petrova@example.ru", email="petrova@example.ru", password="pw-petrova-1"
-    )
-
-
-@pytest.fixture
-def other_patient(django_user_model):
-    return django_user_model.objects.create_user(
-        username="kuznetsov@example.ru", email="kuznetsov@example.ru", password="pw-kuznetsov-1"
-    )
 
 
 @pytest.fixture

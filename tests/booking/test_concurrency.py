@@ -30,7 +30,7 @@ PATIENTS = 20
 @pytest.fixture
 def patients(django_user_model):
     return [
-        django_user_model.objects.create_user(username=f"patient{number}@example.ru")
+        django_user_model.objects.create_user(email=f"patient{number}@example.ru")
         for number in range(PATIENTS)
     ]
 

@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from booking.demo import DEMO_KEY, DEMO_PATIENT
+from booking.demo import DEMO_ADMIN, DEMO_KEY, DEMO_PATIENT
 from booking.selectors import resource_slots
 from exchange.keys import clinic_for_key
 from exchange.models import Resource, ResourceGroup, Schedule
@@ -33,6 +33,7 @@ def test_it_loads_the_sample_clinic_with_four_weeks_of_free_time(debug, capsys):
     week = resource_slots(resource=doctor, first_day=today, days=7, now=timezone.now())
     assert sum(len(slots) for slots in week.values()) > 50
     assert authenticate(username=DEMO_PATIENT[0], password=DEMO_PATIENT[1]) is not None
+    assert authenticate(username=DEMO_ADMIN[0], password=DEMO_ADMIN[1]).is_superuser
     assert DEMO_KEY in capsys.readouterr().out
 
 

@@ -38,7 +38,7 @@ def strangers_order(resource, other_patient):
         resource,
         starts_at=when(resource.clinic, "09:00"),
         patient=other_patient,
-        user_name=other_patient.username,
+        user_name=other_patient.get_username(),
         name1="Кузнецов",
         phone="+7 911 555-44-33",
         email="kuznetsov@example.ru",

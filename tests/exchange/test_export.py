@@ -111,7 +111,7 @@ def test_it_exports_every_attribute_in_order_in_the_clinic_zone(
 ):
     clinic.timezone = zone
     clinic.save()
-    patient = get_user_model().objects.create_user("ivanov")
+    patient = get_user_model().objects.create_user(email="ivanov@example.ru")
     resource = make_resource(clinic, mis_id=369, name="Нестеров О. П.")
     order = make_order(
         resource,

@@ -23,7 +23,7 @@ def test_it_signs_up_with_the_email_as_the_login_and_signs_in(client):
     response = sign_up(client)
 
     user = get_user_model().objects.get()
-    assert (user.username, user.email, user.first_name) == (
+    assert (user.get_username(), user.email, user.first_name) == (
         "anna@example.ru", "anna@example.ru", "Анна"
     )  # fmt: skip
     assert response.status_code == 302
