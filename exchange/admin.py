@@ -32,7 +32,7 @@ from exchange.orders import (
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "timezone", "is_active", "has_key", "created_at"]
+    list_display = ["name", "timezone", "dialect", "is_active", "has_key", "created_at"]
     search_fields = ["name"]
     actions = ["issue_key", "revoke_key"]
 

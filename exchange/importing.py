@@ -151,7 +151,8 @@ def _replace_resources(run: _Run) -> None:
 
 
 def _replace_schedules(run: _Run) -> None:
-    """Makes the clinic's schedules equal the document's, writing only the difference."""
+    """Makes the schedules of the clinic's MIS resources equal the document's, writing only
+    the difference."""
     wanted = set()
     for schedule in run.document.schedules:
         resource_pk = run.resource_ids.get(schedule.resource_id)
@@ -173,7 +174,9 @@ def _replace_schedules(run: _Run) -> None:
                     run.instant(midnight + hours.break_end) if has_break else None,
                 )
             )
-    existing = Schedule.objects.filter(clinic=run.clinic).values_list("pk", *SCHEDULE_FIELDS)
+    # Only the MIS's own resources: those made on the portal keep their schedules.
+    mis_schedules = Schedule.objects.filter(clinic=run.clinic, resource__mis_id__isnull=False)
+    existing = mis_schedules.values_list("pk", *SCHEDULE_FIELDS)
     stale, kept = [], set()
     for pk, *row in existing.iterator(chunk_size=5000):
         row = tuple(row)

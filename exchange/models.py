@@ -30,6 +30,18 @@ def default_clinic_timezone() -> str:
 
 
 class Clinic(models.Model):
+    class Dialect(models.TextChoices):
+        """How the export spells its attributes: MIS installations read them case-sensitively."""
+
+        SAMPLE = "sample", _("as in the protocol's sample: ID, Status, MW_Resource_ID…")
+        TABLE = "table", _("as in the protocol's table: id, status, mw_resource_id…")
+
+    class CancelledStatus(models.IntegerChoices):
+        """The status the export shows for an order the patient cancelled."""
+
+        CANCELLED = 2, _("2 (cancelled by the patient)")
+        REJECTED = 3, _("3, for an MIS that knows only 0, 1 and 3")
+
     name = models.CharField(_("name"), max_length=255)
     timezone = models.CharField(
         _("time zone"),
@@ -44,6 +56,14 @@ class Clinic(models.Model):
     key_digest = models.CharField(  # noqa: DJ001
         max_length=64, null=True, blank=True, editable=False
     )
+    dialect = models.CharField(
+        _("export spelling"), max_length=8, choices=Dialect.choices, default=Dialect.SAMPLE
+    )
+    cancelled_status = models.PositiveSmallIntegerField(
+        _("patient cancellations exported as"),
+        choices=CancelledStatus.choices,
+        default=CancelledStatus.CANCELLED,
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -55,6 +75,12 @@ class Clinic(models.Model):
             models.UniqueConstraint(fields=["name"], name="clinic_unique_name"),
             # Serves the key lookup of every exchange request.
             models.UniqueConstraint(fields=["key_digest"], name="clinic_unique_key_digest"),
+            models.CheckConstraint(
+                condition=Q(dialect__in=["sample", "table"]), name="clinic_dialect_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_status__in=[2, 3]), name="clinic_cancelled_status_known"
+            ),
         ]
 
     def __str__(self) -> str:

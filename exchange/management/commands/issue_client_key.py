@@ -16,9 +16,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rotate", action="store_true", help="issue a new key to an existing clinic"
         )
+        parser.add_argument(
+            "--dialect",
+            choices=Clinic.Dialect.values,
+            help="how the export spells attributes: sample (ID, Status, ...; the default) "
+            "or table (id, status, ...)",
+        )
+        parser.add_argument(
+            "--cancelled-status",
+            type=int,
+            choices=Clinic.CancelledStatus.values,
+            help="the status exported for a patient's cancellation: 2 (default) or 3",
+        )
 
     @transaction.atomic
-    def handle(self, *args, name, key, timezone, rotate, **options):
+    def handle(self, *args, name, key, timezone, rotate, dialect, cancelled_status, **options):
         clinic = Clinic.objects.filter(name=name).first()
         if clinic is not None and not rotate:
             raise CommandError(f"clinic {name!r} exists; add --rotate to replace its key")
@@ -33,6 +45,10 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError(error.messages[0]) from None
             clinic.save()
+        for field, value in (("dialect", dialect), ("cancelled_status", cancelled_status)):
+            if value is not None:
+                setattr(clinic, field, value)
+                clinic.save(update_fields=[field])
         try:
             issued = clinic_issue_key(clinic=clinic, key=key)
         except (KeyInUse, ValueError) as error:
