@@ -7,7 +7,7 @@ whatever their order in the document; an absent section changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 
 from django.db import transaction
@@ -38,7 +38,13 @@ class _Run:
         self.summary.conflicts.append(self.document.problem(line, element, message, id=id))
 
     def instant(self, wall_clock: datetime) -> datetime:
-        return wall_clock.replace(tzinfo=self.clinic.tzinfo)
+        """The instant of the clinic's wall-clock time, in UTC.
+
+        As zoneinfo reads fold=0: a time that does not exist (a DST gap) moves forward by
+        the gap, an ambiguous one (the hour repeated in autumn) is its first occurrence.
+        Durations are then added to instants, never to wall clocks.
+        """
+        return wall_clock.replace(tzinfo=self.clinic.tzinfo, fold=0).astimezone(UTC)
 
     @cached_property
     def resource_ids(self) -> dict[int, int]:
@@ -160,20 +166,10 @@ def _replace_schedules(run: _Run) -> None:
             message = f"unknown resource {schedule.resource_id}: schedule skipped"
             run.warn(schedule.line, "s", message, schedule.mis_id)
             continue
-        midnight = datetime.combine(schedule.date, time.min)
         for hours in schedule.hours:
-            has_break = hours.break_start is not None
-            wanted.add(
-                (
-                    resource_pk,
-                    schedule.date,
-                    schedule.mis_id,
-                    run.instant(midnight + hours.start),
-                    run.instant(midnight + hours.end),
-                    run.instant(midnight + hours.break_start) if has_break else None,
-                    run.instant(midnight + hours.break_end) if has_break else None,
-                )
-            )
+            interval = _working_interval(run, schedule, hours)
+            if interval is not None:
+                wanted.add((resource_pk, schedule.date, schedule.mis_id, *interval))
     # Only the MIS's own resources: those made on the portal keep their schedules.
     mis_schedules = Schedule.objects.filter(clinic=run.clinic, resource__mis_id__isnull=False)
     existing = mis_schedules.values_list("pk", *SCHEDULE_FIELDS)
@@ -188,6 +184,29 @@ def _replace_schedules(run: _Run) -> None:
     fields = ("clinic_id", *SCHEDULE_FIELDS)
     bulk_insert(Schedule, fields, ((run.clinic.pk, *row) for row in wanted - kept))
     run.summary.schedules_total = len(run.document.schedules)
+
+
+def _working_interval(
+    run: _Run, schedule: protocol.Schedule, hours: protocol.WorkingHours
+) -> tuple[datetime, datetime, datetime | None, datetime | None] | None:
+    """The instants of one `time_rules`, or None when a DST gap leaves no working time."""
+    midnight = datetime.combine(schedule.date, time.min)
+    starts_at, ends_at = run.instant(midnight + hours.start), run.instant(midnight + hours.end)
+    if hours.break_start is None:
+        break_starts_at = break_ends_at = None
+    else:
+        break_starts_at = run.instant(midnight + hours.break_start)
+        break_ends_at = run.instant(midnight + hours.break_end)
+        if break_ends_at <= break_starts_at:
+            # The break lies in a DST gap: the clock never shows it, so there is none.
+            break_starts_at = break_ends_at = None
+    inside = break_starts_at is None or starts_at <= break_starts_at < break_ends_at <= ends_at
+    if ends_at <= starts_at or not inside:
+        # Fewer slots rather than a guess at what the MIS meant.
+        message = "the working hours fall into a daylight saving time gap: interval dropped"
+        run.warn(hours.line, "time_rules", message, schedule.mis_id)
+        return None
+    return starts_at, ends_at, break_starts_at, break_ends_at
 
 
 def _sync_appointments(run: _Run) -> None:
