@@ -24,11 +24,52 @@ SCHEDULE_FIELDS = (
 APPOINTMENT_FIELDS = ("table", "mis_id", "resource_id", "starts_at", "ends_at", "title")
 
 
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did (or, on a dry run, would do), section by section."""
+
+    dry_run: bool = False
+    groups_total: int | None = None
+    resources: dict[str, int] | None = None
+    schedules_total: int | None = None
+    appointments: dict[str, int | str] | None = None
+    orders: dict[str, int] | None = None
+    warnings: list[protocol.Problem] = field(default_factory=list)
+    conflicts: list[protocol.Problem] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, dict[str, object]]]:
+        """(name, counts) of each section the document had, in the order the result lists them."""
+        counts = self._section_counts()
+        return [
+            (spec.name, counts[spec.field])
+            for spec in protocol.SECTIONS.values()
+            if counts[spec.field] is not None
+        ]
+
+    def counts(self) -> dict[str, object]:
+        """The numbers alone, for the import journal."""
+        sections = self._section_counts()
+        counts = {name: value for name, value in sections.items() if value is not None}
+        counts["warnings"] = len(self.warnings)
+        counts["conflicts"] = len(self.conflicts)
+        return counts
+
+    def _section_counts(self) -> dict[str, dict | None]:
+        """Counts by the Document attribute of their section; None for an absent section."""
+        return {
+            "groups": None if self.groups_total is None else {"total": self.groups_total},
+            "resources": self.resources,
+            "schedules": None if self.schedules_total is None else {"total": self.schedules_total},
+            "appointments": self.appointments,
+            "orders": self.orders,
+        }
+
+
 @dataclass
 class _Run:
     clinic: Clinic
     document: protocol.Document
-    summary: protocol.ImportSummary
+    summary: ImportSummary
     # When the Orders section applies: the time its changes are stamped with.
     order_stamp: datetime | None = None
     decided: list[tuple[Order, int]] = field(default_factory=list)
@@ -55,14 +96,14 @@ def import_document(
     clinic: Clinic,
     document: protocol.Document,
     dry_run: bool = False,
-) -> protocol.ImportSummary:
+) -> ImportSummary:
     """Applies a valid document (`document.errors` empty); a dry run computes and rolls back."""
     if document.errors:
         raise ValueError("a document with errors is rejected, never applied")
     run = _Run(
         clinic=clinic,
         document=document,
-        summary=protocol.ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
+        summary=ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
     )
     with transaction.atomic(durable=True):
         # Imports of one clinic queue up here, so two never interleave. (SQLite serializes

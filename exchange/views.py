@@ -38,7 +38,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
             raise BadRequest(*document.errors)
         summary = import_document(clinic=clinic, document=document, dry_run=payload.dry_run)
         entry.applied(summary)
-    return xml_response(protocol.render_import_summary(summary))
+    result = protocol.render_import_result(
+        dry_run=summary.dry_run,
+        sections=summary.sections(),
+        warnings=summary.warnings,
+        conflicts=summary.conflicts,
+    )
+    return xml_response(result)
 
 
 @exchange_endpoint(methods=("GET", "POST"), render_error=_export_error)
