@@ -6,7 +6,7 @@ whatever their order in the document; an absent section changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 
@@ -23,11 +23,52 @@ SCHEDULE_FIELDS = (
 APPOINTMENT_FIELDS = ("table", "mis_id", "resource_id", "starts_at", "ends_at", "title")
 
 
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did (or, on a dry run, would do), section by section."""
+
+    dry_run: bool = False
+    groups_total: int | None = None
+    resources: dict[str, int] | None = None
+    schedules_total: int | None = None
+    appointments: dict[str, int | str] | None = None
+    orders: dict[str, int] | None = None
+    warnings: list[protocol.Problem] = field(default_factory=list)
+    conflicts: list[protocol.Problem] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, dict[str, object]]]:
+        """(name, counts) of each section the document had, in the order the result lists them."""
+        counts = self._section_counts()
+        return [
+            (spec.name, counts[spec.field])
+            for spec in protocol.SECTIONS.values()
+            if counts[spec.field] is not None
+        ]
+
+    def counts(self) -> dict[str, object]:
+        """The numbers alone, for the import journal."""
+        sections = self._section_counts()
+        counts = {name: value for name, value in sections.items() if value is not None}
+        counts["warnings"] = len(self.warnings)
+        counts["conflicts"] = len(self.conflicts)
+        return counts
+
+    def _section_counts(self) -> dict[str, dict | None]:
+        """Counts by the Document attribute of their section; None for an absent section."""
+        return {
+            "groups": None if self.groups_total is None else {"total": self.groups_total},
+            "resources": self.resources,
+            "schedules": None if self.schedules_total is None else {"total": self.schedules_total},
+            "appointments": self.appointments,
+            "orders": self.orders,
+        }
+
+
 @dataclass
 class _Run:
     clinic: Clinic
     document: protocol.Document
-    summary: protocol.ImportSummary
+    summary: ImportSummary
     actor: Actor
 
     def warn(self, line: int, element: str, message: str, id: object) -> None:
@@ -59,7 +100,7 @@ def import_document(
     document: protocol.Document,
     dry_run: bool = False,
     journal_entry_id: int | None = None,
-) -> protocol.ImportSummary:
+) -> ImportSummary:
     """Applies a valid document (`document.errors` empty); a dry run computes and rolls back.
 
     Order changes name the import's journal entry as their actor.
@@ -69,7 +110,7 @@ def import_document(
     run = _Run(
         clinic=clinic,
         document=document,
-        summary=protocol.ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
+        summary=ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
         actor=Actor.mis(journal_entry_id),
     )
     with transaction.atomic(durable=True):

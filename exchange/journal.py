@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError
 from django.utils import timezone
 
+from exchange.importing import ImportSummary
 from exchange.models import Clinic, ImportRecord
-from exchange.protocol import ImportSummary, Problem
+from exchange.protocol import Problem
 
 logger = logging.getLogger(__name__)
 

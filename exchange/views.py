@@ -43,7 +43,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
             journal_entry_id=entry.record_id,
         )
         entry.applied(summary)
-    return xml_response(protocol.render_import_summary(summary))
+    result = protocol.render_import_result(
+        dry_run=summary.dry_run,
+        sections=summary.sections(),
+        warnings=summary.warnings,
+        conflicts=summary.conflicts,
+    )
+    return xml_response(result)
 
 
 @exchange_endpoint(methods=("GET", "POST"), render_error=_export_error)

@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.importing import import_document
+from exchange.importing import ImportSummary, import_document
 from exchange.keys import clinic_issue_key
 from exchange.models import Clinic
-from exchange.protocol import ImportSummary, parse_document
+from exchange.protocol import parse_document
 
 CLINIC_DOCUMENT = Path(__file__).with_name("clinic.xml")
 # The key the protocol's own sample carries, so the sample can be posted as it is.

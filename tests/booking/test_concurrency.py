@@ -15,7 +15,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from booking.errors import SlotTaken
 from booking.services import order_create
 from exchange import protocol
-from exchange.importing import import_document
+from exchange.importing import ImportSummary, import_document
 from exchange.models import Order
 from tests.booking.conftest import when
 from tests.exchange.conftest import document
@@ -78,7 +78,7 @@ def test_it_lets_a_booking_and_an_mis_move_onto_overlapping_time_hold_it_once(
     bookings = [booking(patient, resource, details, "10:00") for patient in patients[:10]]
     summary, *results = at_once(*[import_move, *bookings])
 
-    assert isinstance(summary, protocol.ImportSummary), summary
+    assert isinstance(summary, ImportSummary), summary
     booked = [result for result in results if isinstance(result, Order)]
     refused = [result for result in results if isinstance(result, SlotTaken)]
     assert len(booked) + len(refused) == len(bookings), results

@@ -7,15 +7,15 @@ from datetime import date, datetime, timedelta
 import pytest
 from lxml import etree
 
+from exchange.importing import ImportSummary
 from exchange.protocol import (
     ExportedOrder,
-    ImportSummary,
     OrderChange,
     Problem,
     WorkingHours,
     parse_document,
     render_export,
-    render_import_summary,
+    render_import_result,
 )
 from tests.exchange.conftest import document
 
@@ -352,11 +352,13 @@ def test_it_takes_the_same_id_in_different_tables_as_different_appointments():
 )
 def test_it_escapes_import_results_so_they_parse_back(value):
     problem = Problem(7, "o", value, attribute=value, id=value)
-    summary = ImportSummary(dry_run=True, orders={"updated": 1, "conflicts": 1})
-    summary.warnings.append(problem)
-    summary.conflicts.append(problem)
+    sections = [("Orders", {"updated": 1, "conflicts": 1})]
 
-    result = etree.fromstring(render_import_summary(summary))
+    result = etree.fromstring(
+        render_import_result(
+            dry_run=True, sections=sections, warnings=[problem], conflicts=[problem]
+        )
+    )
 
     expected = value.translate({0x00: None, 0x0B: None, 0xFFFE: None, 0xD800: None})
     assert result.attrib == {"status": "ok", "dry_run": "1"}
@@ -370,10 +372,32 @@ def test_it_escapes_import_results_so_they_parse_back(value):
 
 
 def test_it_leaves_unset_sections_out_of_the_import_result():
-    result = etree.fromstring(render_import_summary(ImportSummary(schedules_total=0)))
+    sections = ImportSummary(schedules_total=0).sections()
+
+    result = etree.fromstring(
+        render_import_result(dry_run=False, sections=sections, warnings=[], conflicts=[])
+    )
 
     assert result.attrib == {"status": "ok"}
     assert [(child.tag, child.attrib) for child in result] == [("Schedules", {"total": "0"})]
+
+
+def test_it_lists_the_import_result_sections_in_the_order_they_apply():
+    summary = ImportSummary(
+        orders={"updated": 0},
+        appointments={"mode": "diff"},
+        schedules_total=2,
+        resources={"total": 1},
+        groups_total=3,
+    )
+
+    assert summary.sections() == [
+        ("ResourceGroups", {"total": 3}),
+        ("Resources", {"total": 1}),
+        ("Schedules", {"total": 2}),
+        ("Appointments", {"mode": "diff"}),
+        ("Orders", {"updated": 0}),
+    ]
 
 
 def exported_order(**fields) -> ExportedOrder:

@@ -1,0 +1,160 @@
+"""The typed records an import document is read into and an export is written from.
+
+All dates and times are the clinic's wall-clock values (naive); the importer puts them in the
+clinic's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from exchange.protocol.reading import SourceLines
+
+MAX_REPORTED_PROBLEMS = 1000
+MAX_NAME_LENGTH = 255
+MAX_TABLENAME_LENGTH = 64
+MAX_TIME_STEP = 24 * 60
+# An MIS may block a resource for a vacation; a month is the longest such block accepted.
+MAX_DURATION = 31 * 24 * 60
+ID_RANGE = range(-(2**63), 2**63)
+POS_RANGE = range(-(2**31), 2**31)
+SYNC_MODES = ("full", "diff")
+MIS_ORDER_STATUSES = (0, 1, 3)
+PATIENT_CANCELLED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A located error, warning or conflict, as the import response lists it."""
+
+    line: int | None
+    element: str
+    message: str
+    attribute: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    line: int
+    mis_id: int
+    name: str
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    line: int
+    mis_id: int
+    group_id: int | None
+    name: str
+    time_step: int
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """One `time_rules` element: offsets from the schedule date's midnight (24:00 allowed)."""
+
+    line: int
+    start: timedelta
+    end: timedelta
+    break_start: timedelta | None
+    break_end: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    line: int
+    mis_id: int | None
+    date: date
+    resource_id: int
+    hours: tuple[WorkingHours, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Appointment:
+    line: int
+    table: str
+    mis_id: int
+    resource_id: int
+    starts_at: datetime
+    duration: int
+    title: str
+
+
+@dataclass(slots=True)
+class Appointments:
+    mode: str
+    items: list[Appointment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """The MIS's decision on one order; None means "not said"."""
+
+    line: int
+    order_id: int
+    status: int | None
+    starts_at: datetime | None
+    duration: int | None
+    mis_resource_id: int | None
+    last_changed_on: datetime | None
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed import document. A section is None when absent, a list when present."""
+
+    client_key: str | None = None
+    groups: list[Group] | None = None
+    resources: list[Resource] | None = None
+    schedules: list[Schedule] | None = None
+    appointments: Appointments | None = None
+    orders: list[OrderChange] | None = None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    source: SourceLines | None = field(default=None, repr=False)
+
+    def problem(
+        self,
+        line: int | None,
+        element: str,
+        message: str,
+        *,
+        attribute: str | None = None,
+        id: object = None,
+    ) -> Problem:
+        """A problem located at the line where `element` begins."""
+        if self.source is not None:
+            line = self.source.start_line(line, element)
+        return Problem(line, element, message, attribute, None if id is None else str(id))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedOrder:
+    """One order as the MIS receives it; times are already in the clinic's time zone."""
+
+    id: int
+    status: int
+    user_id: int | None
+    user_name: str
+    order_date: date
+    mis_resource_id: int | None
+    resource_name: str
+    resource_id: int
+    starts_at: datetime
+    duration: int
+    name1: str
+    name2: str
+    name3: str
+    aim: str
+    phone: str
+    city: str
+    address: str
+    email: str
+    comment: str
+    last_changed_on: datetime
