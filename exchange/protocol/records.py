@@ -35,6 +35,9 @@ class Problem:
     message: str
     attribute: str | None = None
     id: str | None = None
+    # Stable and machine-readable (`unknown_order`, `stale_change`, ...): MIS code switches on
+    # it, while the English message may be reworded. The codes are listed in docs/protocol.md.
+    code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +130,12 @@ class Document:
         *,
         attribute: str | None = None,
         id: object = None,
+        code: str | None = None,
     ) -> Problem:
         """A problem located at the line where `element` begins."""
         if self.source is not None:
             line = self.source.start_line(line, element)
-        return Problem(line, element, message, attribute, None if id is None else str(id))
+        return Problem(line, element, message, attribute, None if id is None else str(id), code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ def _problem(name: str, problem: Problem) -> str:
         "element": problem.element or None,
         "attribute": problem.attribute,
         "id": problem.id,
+        "code": problem.code,
     }
     return _element(name, attributes, problem.message)
 
