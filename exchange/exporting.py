@@ -53,12 +53,14 @@ def exported_orders(*, clinic: Clinic, window: Window) -> Iterator[ExportedOrder
         orders = orders.filter(last_changed_at__lt=window.end + timedelta(seconds=1))
     rows = orders.order_by("last_changed_at", "pk").values_list(*COLUMNS)
     zone = clinic.tzinfo
+    # An MIS that knows only 0, 1 and 3 sees the patient's cancellation as 3.
+    statuses = {Order.Status.CANCELLED: clinic.cancelled_status}
     for row in rows.iterator(chunk_size=2000):
         (pk, status, patient_id, user_name, created_at, mis_resource_id, resource_name,
          resource_id, starts_at, ends_at, *patient_fields, last_changed_at) = row  # fmt: skip
         yield ExportedOrder(
             pk,
-            status,
+            statuses.get(status, status),
             patient_id,
             user_name,
             created_at.astimezone(zone).date(),

@@ -23,6 +23,11 @@ SCHEDULE_FIELDS = (
 APPOINTMENT_FIELDS = ("table", "mis_id", "resource_id", "starts_at", "ends_at", "title")
 
 
+class ConflictingResources(OrderChangeRefused):
+    code = "conflicting_resource"
+    message = "MW_Resource_ID and Resource_ID name different resources"
+
+
 @dataclass(slots=True)
 class ImportSummary:
     """What an import did (or, on a dry run, would do), section by section."""
@@ -71,12 +76,14 @@ class _Run:
     summary: ImportSummary
     actor: Actor
 
-    def warn(self, line: int, element: str, message: str, id: object) -> None:
+    def warn(self, line: int, element: str, message: str, id: object, *, code: str) -> None:
         if len(self.summary.warnings) < protocol.MAX_REPORTED_PROBLEMS:
-            self.summary.warnings.append(self.document.problem(line, element, message, id=id))
+            problem = self.document.problem(line, element, message, id=id, code=code)
+            self.summary.warnings.append(problem)
 
-    def conflict(self, line: int, element: str, message: str, id: object) -> None:
-        self.summary.conflicts.append(self.document.problem(line, element, message, id=id))
+    def conflict(self, line: int, element: str, message: str, id: object, *, code: str) -> None:
+        problem = self.document.problem(line, element, message, id=id, code=code)
+        self.summary.conflicts.append(problem)
 
     def instant(self, wall_clock: datetime) -> datetime:
         """The instant of the clinic's wall-clock time, in UTC.
@@ -86,6 +93,11 @@ class _Run:
         Durations are then added to instants, never to wall clocks.
         """
         return wall_clock.replace(tzinfo=self.clinic.tzinfo, fold=0).astimezone(UTC)
+
+    @cached_property
+    def portal_resource_ids(self) -> set[int]:
+        """The portal ids of all the clinic's resources, MIS-made or not."""
+        return set(Resource.objects.filter(clinic=self.clinic).values_list("pk", flat=True))
 
     @cached_property
     def resource_ids(self) -> dict[int, int]:
@@ -110,7 +122,11 @@ def import_document(
     run = _Run(
         clinic=clinic,
         document=document,
-        summary=ImportSummary(dry_run=dry_run, warnings=list(document.warnings)),
+        summary=ImportSummary(
+            dry_run=dry_run,
+            warnings=list(document.warnings),
+            conflicts=list(document.conflicts),
+        ),
         actor=Actor.mis(journal_entry_id),
     )
     with transaction.atomic(durable=True):
@@ -128,7 +144,8 @@ def import_document(
 def _replace_groups(run: _Run) -> None:
     records = run.document.groups
     existing = {group.mis_id: group for group in ResourceGroup.objects.filter(clinic=run.clinic)}
-    incoming = {record.mis_id for record in records}
+    # An `rg` the parser could not read keeps its group as it is: never removed by a typo.
+    incoming = {record.mis_id for record in records} | run.document.unreadable_group_ids
     gone = [group.pk for mis_id, group in existing.items() if mis_id not in incoming]
     ResourceGroup.objects.filter(pk__in=gone).delete()
     created, changed = [], []
@@ -162,7 +179,7 @@ def _replace_resources(run: _Run) -> None:
             group_pk = groups.get(record.group_id)
             if group_pk is None:
                 message = f"unknown group {record.group_id}: the resource is kept without a group"
-                run.warn(record.line, "r", message, record.mis_id)
+                run.warn(record.line, "r", message, record.mis_id, code="unknown_group")
         values = {
             "group_id": group_pk,
             "name": record.name,
@@ -177,7 +194,8 @@ def _replace_resources(run: _Run) -> None:
             for name, value in values.items():
                 setattr(resource, name, value)
             changed.append(resource)
-    incoming = {record.mis_id for record in records}
+    # Likewise an unreadable `r`: its resource is neither changed nor retired.
+    incoming = {record.mis_id for record in records} | run.document.unreadable_resource_ids
     retired = [
         resource.pk
         for mis_id, resource in existing.items()
@@ -205,7 +223,7 @@ def _replace_schedules(run: _Run) -> None:
         resource_pk = run.resource_ids.get(schedule.resource_id)
         if resource_pk is None:
             message = f"unknown resource {schedule.resource_id}: schedule skipped"
-            run.warn(schedule.line, "s", message, schedule.mis_id)
+            run.warn(schedule.line, "s", message, schedule.mis_id, code="unknown_resource")
             continue
         for hours in schedule.hours:
             interval = _working_interval(run, schedule, hours)
@@ -245,7 +263,7 @@ def _working_interval(
     if ends_at <= starts_at or not inside:
         # Fewer slots rather than a guess at what the MIS meant.
         message = "the working hours fall into a daylight saving time gap: interval dropped"
-        run.warn(hours.line, "time_rules", message, schedule.mis_id)
+        run.warn(hours.line, "time_rules", message, schedule.mis_id, code="dst_gap")
         return None
     return starts_at, ends_at, break_starts_at, break_ends_at
 
@@ -261,7 +279,7 @@ def _sync_appointments(run: _Run) -> None:
         resource_pk = run.resource_ids.get(item.resource_id)
         if resource_pk is None:
             message = f"unknown resource {item.resource_id}: appointment skipped"
-            run.warn(item.line, "a", message, item.mis_id)
+            run.warn(item.line, "a", message, item.mis_id, code="unknown_resource")
             continue
         starts_at = run.instant(item.starts_at)
         ends_at = starts_at + timedelta(minutes=item.duration)
@@ -308,32 +326,52 @@ def _apply_order_changes(run: _Run) -> None:
             order = orders.get(item.order_id)
             if order is None:
                 # The same words whether the id is unknown or another clinic's: no probing.
-                run.warn(item.line, "o", "unknown order", item.order_id)
+                run.warn(item.line, "o", "unknown order", item.order_id, code="unknown_order")
                 continue
             try:
                 updated += changes.change(order, **_wanted_change(run, order, item))
             except OrderChangeRefused as refusal:
-                run.conflict(item.line, "o", f"{refusal.message}; not applied", order.pk)
+                message = f"{refusal.message}; not applied"
+                run.conflict(item.line, "o", message, order.pk, code=refusal.code)
     run.summary.orders = {"updated": updated, "conflicts": len(run.summary.conflicts)}
 
 
 def _wanted_change(run: _Run, order: Order, item: protocol.OrderChange) -> dict:
     """What the MIS's element asks of the order, in the order services' terms."""
-    resource_pk = order.resource_id
-    if item.mis_resource_id is not None:
-        resource_pk = run.resource_ids.get(item.mis_resource_id, order.resource_id)
-        if item.mis_resource_id not in run.resource_ids:
-            message = f"unknown resource {item.mis_resource_id}: the order stays on its resource"
-            run.warn(item.line, "o", message, order.pk)
+    status = item.status
+    if order.status == Order.Status.CANCELLED and status == run.clinic.cancelled_status:
+        status = None  # the export's own word for the patient's cancellation, echoed back
     starts_at = order.starts_at if item.starts_at is None else run.instant(item.starts_at)
     duration = timedelta(minutes=item.duration or order.duration)
     return {
-        "status": item.status,
-        "resource_id": resource_pk,
+        "status": status,
+        "resource_id": _wanted_resource(run, order, item),
         "starts_at": starts_at,
         "ends_at": starts_at + duration,
+        "details": item.details,
         "seen_at": None if item.last_changed_on is None else run.instant(item.last_changed_on),
     }
+
+
+def _wanted_resource(run: _Run, order: Order, item: protocol.OrderChange) -> int:
+    """The resource the MIS names, by its own id or by the portal's; an echo of the export
+    names the current one both ways. Naming two different new ones is a conflict."""
+    named = []
+    if item.mis_resource_id is not None:
+        named.append((item.mis_resource_id, run.resource_ids.get(item.mis_resource_id)))
+    if item.resource_id is not None:
+        portal_pk = item.resource_id if item.resource_id in run.portal_resource_ids else None
+        named.append((item.resource_id, portal_pk))
+    moves = set()
+    for given, resource_pk in named:
+        if resource_pk is None:
+            message = f"unknown resource {given}: the order stays on its resource"
+            run.warn(item.line, "o", message, order.pk, code="unknown_resource")
+        elif resource_pk != order.resource_id:
+            moves.add(resource_pk)
+    if len(moves) > 1:
+        raise ConflictingResources
+    return moves.pop() if moves else order.resource_id
 
 
 # Each present section of the document, applied in dependency order: groups before the

@@ -106,6 +106,8 @@ class OrderChange:
     duration: int | None
     mis_resource_id: int | None
     last_changed_on: datetime | None
+    resource_id: int | None = None
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -120,6 +122,9 @@ class Document:
     orders: list[OrderChange] | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    conflicts: list[Problem] = field(default_factory=list)
+    unreadable_group_ids: set[int] = field(default_factory=set)
+    unreadable_resource_ids: set[int] = field(default_factory=set)
     source: SourceLines | None = field(default=None, repr=False)
 
     def problem(

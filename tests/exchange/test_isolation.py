@@ -83,9 +83,8 @@ def test_it_answers_another_clinics_order_id_like_an_unknown_one(client, clinic,
     unknown = order_result(client, unknown_id)
 
     assert foreign == unknown
-    assert ("Warning", {"line": "4", "element": "o", "id": "<the id sent>"}, "unknown order") in (
-        foreign
-    )
+    warning = {"line": "4", "element": "o", "id": "<the id sent>", "code": "unknown_order"}
+    assert ("Warning", warning, "unknown order") in foreign
     assert ("Orders", {"updated": "0", "conflicts": "0"}, None) in foreign
     assert clinic_state(clinic) == before
 
