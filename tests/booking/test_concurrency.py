@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, OperationalError, transaction
 
-from booking.errors import SlotTaken
+from booking.errors import SlotTaken, TooManyOrders
 from booking.services import order_create
 from exchange import protocol
 from exchange.importing import ImportSummary, import_document
 from exchange.models import Order
-from tests.booking.conftest import when
+from tests.booking.conftest import make_schedule, when
 from tests.exchange.conftest import document
 from tests.factories import make_order, make_resource
 from tests.threads import at_once
@@ -160,3 +160,19 @@ def test_it_lets_the_database_allow_overlap_on_different_resources(on_postgres, 
     insert(make_resource(resource.clinic, mis_id=2, name="Кабинет УЗИ"), "09:15")
 
     assert Order.objects.count() == 2
+
+
+def test_it_holds_the_active_orders_limit_under_parallel_bookings_of_many_doctors(
+    on_postgres, clinic, patient, details, settings
+):
+    settings.BOOKING_MAX_ACTIVE_ORDERS = 3
+    doctors = [make_resource(clinic, mis_id=100 + n, name=f"Врач {n}") for n in range(12)]
+    for doctor in doctors:
+        make_schedule(doctor)
+
+    results = at_once(*[booking(patient, doctor, details, "10:00") for doctor in doctors])
+
+    orders = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if isinstance(result, TooManyOrders)]
+    assert (len(orders), len(refused)) == (3, 9), results
+    assert Order.objects.filter(patient=patient).count() == 3

@@ -30,7 +30,7 @@ def utc(*parts: int) -> datetime:
 
 def test_it_moves_a_start_in_the_spring_gap_forward_by_the_gap(berlin, post_xml):
     # 29.03.2026 in Berlin the clock jumps from 02:00 to 03:00: 02:30 is read as 03:30 CEST.
-    response, root = post_xml(
+    response, _ = post_xml(
         document(
             '<Appointments><a tablename="T" id="1" resource_id="369" '
             'ReceptionDateTime="29.03.2026 02:30:00" Duration="30"/></Appointments>'

@@ -28,7 +28,9 @@ def hand_made(clinic) -> Resource:
 
 FULL_SYNC = """
 <Resources><r id="369" name="Нестеров О. П." time_step="30"/></Resources>
-<Schedules><s date="01.07.2030" resource_id="369"><time_rules w_start="9:00" w_end="12:00"/></s></Schedules>
+<Schedules>
+  <s date="01.07.2030" resource_id="369"><time_rules w_start="9:00" w_end="12:00"/></s>
+</Schedules>
 <Appointments SyncMode="full"/>
 """
 
@@ -37,7 +39,7 @@ FULL_SYNC = """
 def test_a_portal_made_resource_keeps_its_schedule_through_an_mis_import(
     hand_made, post_xml, schedules
 ):
-    response, root = post_xml(document(schedules))
+    response, _ = post_xml(document(schedules))
 
     assert response.status_code == 200, response.content
     kept = Schedule.objects.filter(resource=hand_made)
