@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -9,11 +10,13 @@ from functools import wraps
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from booking.selectors import active_clinics, bookable_resources, resource_slots
 
 MAX_DAYS = 31
+
+logger = logging.getLogger(__name__)
 
 
 class BadParameter(ValueError):
@@ -21,19 +24,36 @@ class BadParameter(ValueError):
 
 
 def json_api(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
-    """GET only; a missing object or a bad parameter is answered in JSON too."""
+    """Every answer in JSON: a wrong method, a missing object, a bad parameter, a failure.
 
-    @require_GET
+    Read-only and cookie-independent, so CSRF does not apply (it would answer a POST with an
+    HTML 403 before the view could say 405).
+    """
+
+    @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        if request.method not in ("GET", "HEAD"):
+            response = JsonResponse({"error": "method not allowed: use GET"}, status=405)
+            response["Allow"] = "GET, HEAD"
+            return response
         try:
             return view(request, *args, **kwargs)
         except Http404:
             return JsonResponse({"error": "not found"}, status=404)
         except BadParameter as error:
             return JsonResponse({"error": str(error)}, status=400)
+        except Exception:
+            logger.exception("API failure at %s", request.path)
+            return JsonResponse({"error": "internal error"}, status=500)
 
     return wrapper
+
+
+@json_api
+def not_found(request: HttpRequest, path: str | None = None) -> JsonResponse:
+    """Any other address under the API's prefix."""
+    raise Http404
 
 
 @json_api

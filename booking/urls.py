@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from booking import api, views
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/v1/clinics", api.clinics, name="api-clinics"),
     path("api/v1/clinics/<int:clinic_id>/resources", api.clinic_resources, name="api-resources"),
     path("api/v1/resources/<int:resource_id>/slots", api.free_slots, name="api-slots"),
+    re_path(r"^api/v1(?:/(?P<path>.*))?$", api.not_found),
 ]

@@ -22,7 +22,7 @@ from booking.selectors import (
     resources_matching,
 )
 from booking.services import order_cancel, order_create
-from exchange.models import Resource
+from exchange.models import EARLIEST_INSTANT, LATEST_INSTANT, Resource
 
 WEEK = 7
 MAX_AHEAD = timedelta(days=366)
@@ -129,9 +129,14 @@ def _date_param(value: str | None) -> date | None:
 
 def _slot_param(value: str | None) -> datetime:
     try:
-        return datetime.fromtimestamp(int(value or ""), tz=UTC)
+        moment = datetime.fromtimestamp(int(value or ""), tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise Http404 from None
+    # Far outside anything bookable, and near the ends of the calendar, where turning it to
+    # the clinic's time would overflow.
+    if not EARLIEST_INSTANT <= moment <= LATEST_INSTANT:
+        raise Http404
+    return moment
 
 
 def _known_details(user) -> dict[str, str]:

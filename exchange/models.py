@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -18,6 +18,22 @@ from django.utils.translation import pgettext_lazy
 # `Duration`). Overlap queries bound their index scan with it: nothing that starts earlier
 # than this before a window can reach into it.
 LONGEST_SPAN = timedelta(days=31)
+
+# Nothing outside these reaches the database, whatever the code path: the dates an import
+# accepts (2000-01-01 to 2099-12-31, narrowed by settings), widened by a day for the clinics'
+# time zones and by the longest span for ends. Outside them lie the year-1 and year-9999
+# values that once broke a clinic's exports.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+EARLIEST_INSTANT = datetime(1999, 12, 31, tzinfo=UTC)
+LATEST_INSTANT = datetime(2100, 1, 2, tzinfo=UTC) + LONGEST_SPAN
+
+
+def _within_bounds(*fields: str) -> Q:
+    condition = Q()
+    for name in fields:
+        condition &= Q(**{f"{name}__gte": EARLIEST_INSTANT, f"{name}__lte": LATEST_INSTANT})
+    return condition
 
 
 def validate_timezone(value: str) -> None:
@@ -189,6 +205,11 @@ class Schedule(models.Model):
                 condition=Q(ends_at__gt=F("starts_at")), name="schedule_ends_after_start"
             ),
             models.CheckConstraint(
+                condition=Q(date__gte=EARLIEST_DATE, date__lte=LATEST_DATE)
+                & _within_bounds("starts_at", "ends_at"),
+                name="schedule_within_bounds",
+            ),
+            models.CheckConstraint(
                 condition=Q(break_starts_at__isnull=True, break_ends_at__isnull=True)
                 | Q(
                     break_starts_at__gte=F("starts_at"),
@@ -248,6 +269,10 @@ class Appointment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=_within_bounds("starts_at", "ends_at"),
+                name="appointment_within_bounds",
             ),
         ]
 
@@ -330,6 +355,10 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="order_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=_within_bounds("starts_at", "ends_at", "last_changed_at"),
+                name="order_within_bounds",
             ),
         ]
 

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from exchange.models import Clinic, Resource
 from tests.booking.conftest import DAY, make_appointment, make_schedule, when
@@ -161,6 +162,44 @@ def test_it_answers_405_to_writes(client, resource, url):
     response = client.post(url.format(resource.pk, clinic=resource.clinic.pk))
 
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("url", ["/api/v1/clinics", "/api/v1/nothing/here", "/api/v1"])
+def test_it_answers_every_write_in_json_even_with_csrf_checks(resource, url, method):
+    response = getattr(Client(enforce_csrf_checks=True), method)(url)
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response["Allow"] == "GET, HEAD"
+    assert "error" in json.loads(response.content)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/", "/api/v1/doctors", "/api/v1/clinics/1/x/y"])
+def test_it_answers_an_unknown_address_in_json(client, db, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert json.loads(response.content) == {"error": "not found"}
+
+
+def test_it_answers_head_like_get_without_a_body(client, resource):
+    response = client.head("/api/v1/clinics")
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_it_answers_a_failure_in_json_without_internals(client, resource, monkeypatch):
+    def explode():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("booking.api.active_clinics", explode)
+
+    response = client.get("/api/v1/clinics")
+
+    assert response.status_code == 500
+    assert json.loads(response.content) == {"error": "internal error"}
 
 
 def test_it_never_shows_patients_data_or_appointment_titles(client, resource):

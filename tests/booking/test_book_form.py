@@ -76,3 +76,10 @@ def test_it_offers_the_next_free_times_when_the_time_was_just_taken(signed_in, r
     offered = [slot.starts_at for slot in response.context["alternatives"]]
     assert offered == [when(resource.clinic, clock) for clock in ("10:30", "11:00", "11:30")]
     assert f"?at={at(resource, '10:30')}" in response.content.decode()
+
+
+@pytest.mark.parametrize("moment", ["253402300799", "-62135596800", "99999999999999999999", "1e9"])
+def test_it_answers_a_time_off_the_calendar_with_a_not_found_page(signed_in, resource, moment):
+    response = signed_in.get(book_url(resource), {"at": moment})
+
+    assert response.status_code == 404

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from exchange.keys import KeyInUse, clinic_issue_key
+from exchange.keys import BadKey, KeyInUse, clinic_issue_key
 from exchange.models import Clinic, validate_timezone
 
 
@@ -11,7 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="the clinic's name")
-        parser.add_argument("--key", help="register the clinic's existing key (old portal)")
+        keys = parser.add_mutually_exclusive_group()
+        keys.add_argument("--key", help="register the clinic's existing key, a UUID (old portal)")
+        keys.add_argument(
+            "--legacy-key",
+            help="register an existing key that is not a UUID (at least 16 characters)",
+        )
         parser.add_argument("--timezone", help="IANA time zone, default DEFAULT_CLINIC_TIMEZONE")
         parser.add_argument(
             "--rotate", action="store_true", help="issue a new key to an existing clinic"
@@ -30,7 +35,9 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, name, key, timezone, rotate, dialect, cancelled_status, **options):
+    def handle(
+        self, *args, name, key, legacy_key, timezone, rotate, dialect, cancelled_status, **options
+    ):
         clinic = Clinic.objects.filter(name=name).first()
         if clinic is not None and not rotate:
             raise CommandError(f"clinic {name!r} exists; add --rotate to replace its key")
@@ -49,8 +56,16 @@ class Command(BaseCommand):
             if value is not None:
                 setattr(clinic, field, value)
                 clinic.save(update_fields=[field])
+        legacy = legacy_key is not None
         try:
-            issued = clinic_issue_key(clinic=clinic, key=key)
-        except (KeyInUse, ValueError) as error:
+            issued = clinic_issue_key(
+                clinic=clinic, key=legacy_key if legacy else key, legacy=legacy
+            )
+        except (KeyInUse, BadKey) as error:
             raise CommandError(str(error)) from None
+        if legacy:
+            self.stderr.write(
+                "warning: a key that is not a UUID is easier to guess; issue a new one "
+                "(--rotate) once the clinic's MIS can take it"
+            )
         self.stdout.write(issued)
