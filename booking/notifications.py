@@ -1,8 +1,9 @@
-"""Tells patients what the clinic did to their order: from the order's history, after commit.
+"""Tells patients what the clinic did to their order, from the order's history.
 
 The write path (exchange.orders) records in the order's history what the patient must be
-told; `send_pending_notices` sends it once the change has committed. Sending never fails
-the change: a message that cannot go out stays pending.
+told and, in the same transaction, a job (booking.tasks) to send it: the job exists exactly
+when the change commits. Sending never fails the change: a message that cannot go out stays
+pending and the job is retried.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone, translation
 from booking.calendar import order_event
 from exchange.models import Order, OrderEvent
 from exchange.signals import order_events_recorded
+from portal.jobs import defer
 
 logger = logging.getLogger(__name__)
 
@@ -30,31 +32,35 @@ TEMPLATES = {
 
 
 @receiver(order_events_recorded)
-def notify_after_commit(sender, *, event_ids: list[int], **kwargs) -> None:
-    send_pending_notices(event_ids)
+def enqueue_notices(sender, *, event_ids: list[int], **kwargs) -> None:
+    # Imported here: the tasks module imports this one.
+    from booking.tasks import send_order_notices
+
+    defer(send_order_notices, event_ids=event_ids)
 
 
-def send_pending_notices(event_ids: Iterable[int] | None = None) -> int:
-    """Emails what patients have not been told yet (of `event_ids`, or all); returns the count.
+def send_pending_notices(event_ids: Iterable[int] | None = None) -> list[int]:
+    """Emails what patients have not been told yet (of `event_ids`, or all).
 
-    Reads the events with their orders in one query, whatever their number.
+    Returns the events that could not be sent: they stay pending. Reads the events with
+    their orders in one query, whatever their number.
     """
     events = OrderEvent.objects.filter(notify_patient=True, notified_at__isnull=True)
     if event_ids is not None:
         events = events.filter(pk__in=list(event_ids))
-    told = []
+    told, unsent = [], []
     for event in events.select_related("order__clinic", "order__resource__group"):
         template = TEMPLATES.get(event.action)
         try:
             if template is not None and event.order.email:
                 send_decision(event.order, template)
         except Exception:
-            # The change has committed already; a mail server's trouble must not surface there.
             logger.exception("could not email the patient of order %s", event.order_id)
+            unsent.append(event.pk)
         else:
             told.append(event.pk)
     OrderEvent.objects.filter(pk__in=told).update(notified_at=timezone.now())
-    return len(told)
+    return unsent
 
 
 def send_decision(order: Order, template: str) -> None:

@@ -4,8 +4,9 @@ A patient's booking or cancellation, an MIS decision, move or correction, a clin
 admin's edit: each goes through here and is made the same way. Lock the resources whose
 time it takes (exchange.locking), take the change stamp that the export relies on, check
 that no other holding order overlaps, write, record an `OrderEvent` in the same
-transaction, and after the commit announce the events so the patient can be told
-(`exchange.signals.order_events_recorded`). Nothing else in the portal saves an `Order`.
+transaction, and announce the events in it (`exchange.signals.order_events_recorded`) so
+that the apps built on the exchange enqueue what the patient must be told. Nothing else in
+the portal saves an `Order`.
 """
 
 from __future__ import annotations
@@ -236,15 +237,14 @@ class OrderChanges:
         return True
 
     def close(self) -> None:
-        """Writes what is pending and announces the events once the transaction commits."""
+        """Writes what is pending, records the history and announces the events."""
         self._flush()
         events = OrderEvent.objects.bulk_create(self._events)
         self._events = []
         if events:
+            # Inside the transaction: what receivers enqueue commits with the change or never.
             ids = [event.pk for event in events]
-            transaction.on_commit(
-                lambda: order_events_recorded.send_robust(sender=OrderEvent, event_ids=ids)
-            )
+            order_events_recorded.send(sender=OrderEvent, event_ids=ids)
 
     def _stamp(self, clinic_id: int) -> datetime:
         if clinic_id not in self._stamps:

@@ -71,6 +71,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background jobs (portal.jobs): a Procrastinate queue on PostgreSQL, run by
+# `python manage.py procrastinate worker`. Without PostgreSQL (the zero-setup SQLite) there
+# is no queue: jobs run in the web process once their transaction commits.
+ON_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if ON_POSTGRESQL:
+    INSTALLED_APPS.append("procrastinate.contrib.django")
+JOBS_IN_PROCESS = env.bool("JOBS_IN_PROCESS", default=not ON_POSTGRESQL)
+if not JOBS_IN_PROCESS and not ON_POSTGRESQL:
+    raise ImproperlyConfigured("The job queue needs PostgreSQL: unset JOBS_IN_PROCESS=0.")
+
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
