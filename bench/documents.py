@@ -40,3 +40,26 @@ def big_document(key: str, *, resources: int, days: int, appointments: int) -> b
         )
     parts.append("</Appointments>\n</MediExchange>\n")
     return "".join(parts).encode()
+
+
+def diff_document(key: str, *, resources: int, days: int, appointments: int, changed: int) -> bytes:
+    """A `SyncMode="diff"` document: half of `changed` existing appointments of
+    `big_document` moved to another day, half new ones."""
+    today = timezone.localdate()
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?>\n<MediExchange ClientKey="{key}">'
+        '<Appointments SyncMode="diff">\n'
+    ]
+    rng = random.Random(7)
+    moved = changed // 2
+    ids = [*range(moved), *range(appointments, appointments + changed - moved)]
+    for number in ids:
+        day = today + timedelta(days=rng.randrange(days))
+        hour, half = rng.randrange(8, 20), rng.choice((0, 30))
+        parts.append(
+            f'<a tablename="SchedEvent" id="{number}" resource_id="{number % resources}" '
+            f'ReceptionDateTime="{day:%d.%m.%Y} {hour:02d}:{half:02d}:00" Duration="30" '
+            f'Title="Пациент {number} - повторный приём"/>\n'
+        )
+    parts.append("</Appointments>\n</MediExchange>\n")
+    return "".join(parts).encode()
