@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import emails, throttling
 from accounts.models import User
 
 
@@ -23,10 +25,9 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists."))
-        return email
+        # No check that the address is free: the answer must not tell whether it has an
+        # account (the email to the address does).
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -41,14 +42,6 @@ class SignUpForm(forms.Form):
                 self.add_error("password1", error)
         return cleaned
 
-    def save(self) -> User:
-        # The email is the login: patients remember it better than a user name.
-        return User.objects.create_user(
-            email=self.cleaned_data["email"],
-            password=self.cleaned_data["password1"],
-            first_name=self.cleaned_data["name"],
-        )
-
 
 class SignInForm(auth_forms.AuthenticationForm):
     # The field keeps Django's name, `username`; the user manager lower-cases what is typed.
@@ -57,6 +50,27 @@ class SignInForm(auth_forms.AuthenticationForm):
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": _("Enter the email and password of your account."),
     }
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, plus an email to an address without an account, so that both answers match."""
+
+    def save(self, *, request, **kwargs) -> None:
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email=User.objects.normalize_email(email)).exists():
+            super().save(request=request, **kwargs)
+        else:
+            signup_url = request.build_absolute_uri(reverse("signup"))
+            emails.send_password_reset_no_account(email=email, signup_url=signup_url)
+
+
+class NewPasswordForm(auth_forms.SetPasswordForm):
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit)
+        # The link came to the account's mailbox: whoever set the password owns the account,
+        # so its sign-in lockout, if any, ends.
+        throttling.account_failures_clear(email=user.email)
+        return user
 
 
 class AdminUserCreationForm(auth_forms.BaseUserCreationForm):

@@ -81,3 +81,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         """The admin's greeting."""
         return self.first_name
+
+
+class SignUpRequest(models.Model):
+    """A sign-up waiting for its email to be confirmed; confirming it creates the `User`.
+
+    Kept apart from users so that an address nobody confirmed is no account: it blocks no
+    later sign-up (that one replaces it) and cannot be signed in to.
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150)
+    # A hash, as on User: the plain password is never stored.
+    password = models.CharField(_("password"), max_length=128)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-up request")
+        verbose_name_plural = _("sign-up requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="accounts_signuprequest_email_lower_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email

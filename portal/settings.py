@@ -1,5 +1,6 @@
 """Settings for the portal, read from the environment (see README, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "accounts",
     "exchange",
     "booking",
@@ -39,6 +41,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the answer of the sign-in view and can replace it with the lockout.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -82,6 +86,11 @@ if not JOBS_IN_PROCESS and not ON_POSTGRESQL:
     raise ImproperlyConfigured("The job queue needs PostgreSQL: unset JOBS_IN_PROCESS=0.")
 
 AUTH_USER_MODEL = "accounts.User"
+# The lockout check comes first: a locked-out sign-in must not reach the password check.
+AUTHENTICATION_BACKENDS = [
+    "accounts.throttling.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -122,6 +131,27 @@ BOOKING_MAX_ACTIVE_ORDERS = env.int("BOOKING_MAX_ACTIVE_ORDERS", default=3)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "booking:home"
 LOGOUT_REDIRECT_URL = "booking:home"
+
+# Failed sign-ins (django-axes, both sign-in pages): AXES_FAILURE_LIMIT failures within the
+# cool-off lock out that account from every address, and that address for every account.
+# Details and the reasons in accounts/throttling.py.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# A successful sign-in clears the failures of its account only (accounts.throttling): axes'
+# own reset would clear the address's failures against every other account too.
+AXES_RESET_ON_SUCCESS = False
+# Tries during a lockout are refused without being counted, so it ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No journal of every successful sign-in and its address: throttling does not need one.
+AXES_DISABLE_ACCESS_LOG = True
+# Reverse proxies in front of the portal that append the client's address to
+# X-Forwarded-For; 0 trusts no header, so a client cannot choose the address it is counted by.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Mail: printed to the console unless EMAIL_URL names an SMTP server
 # (smtp+tls://user:password@host:587).

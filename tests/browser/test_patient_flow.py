@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 import urllib.request
 from datetime import timedelta
@@ -33,7 +34,7 @@ def doctor_with_schedule(clinic):
     return clinic
 
 
-def _sign_up_and_book(page, base_url: str, email: str) -> None:
+def _sign_up_and_book(page, base_url: str, email: str, outbox: list) -> None:
     page.goto(base_url + "/")
     page.fill("input[name=q]", "терапевт")
     page.press("input[name=q]", "Enter")
@@ -45,7 +46,12 @@ def _sign_up_and_book(page, base_url: str, email: str) -> None:
     page.fill("input[name=password1]", "Pacient-2026-x")
     page.fill("input[name=password2]", "Pacient-2026-x")
     page.click("main form [type=submit]")
-    # Back at the chosen slot, with the form prefilled from the account.
+    page.locator("main").get_by_text(f"Мы отправили письмо на {email}.").wait_for()
+    # The link in the email confirms the address and comes back to the chosen slot, with the
+    # booking form prefilled from the new account.
+    [message] = [m for m in outbox if m.to == [email]]
+    page.goto(re.search(r"https?://\S+/accounts/signup/confirm/\S+", message.body).group(0))
+    page.click("main form [type=submit]")
     assert page.input_value("input[name=name2]") == "Анна"
     page.fill("input[name=name1]", "Петрова")
     page.fill("input[name=phone]", "+7 900 123-45-67")
@@ -65,10 +71,10 @@ def _mis_import(base_url: str, body: str) -> etree._Element:
 
 
 def test_it_books_exchanges_and_cancels_through_the_browser(
-    live_server, new_page, doctor_with_schedule
+    live_server, new_page, doctor_with_schedule, mailoutbox
 ):
     patient = new_page()
-    _sign_up_and_book(patient, live_server.url, "anna@example.ru")
+    _sign_up_and_book(patient, live_server.url, "anna@example.ru", mailoutbox)
     assert patient.locator("main").get_by_text("Поступила").count() >= 1
 
     exported = _mis_export(live_server.url).find("Orders/o")
@@ -93,7 +99,7 @@ def test_it_books_exchanges_and_cancels_through_the_browser(
 
     # The freed slot is the first one again, and the next patient gets it.
     next_patient = new_page()
-    _sign_up_and_book(next_patient, live_server.url, "boris@example.ru")
+    _sign_up_and_book(next_patient, live_server.url, "boris@example.ru", mailoutbox)
     assert next_patient.locator("main").get_by_text("Поступила").count() >= 1
     times = [o.get("reception_datetime") for o in _mis_export(live_server.url).iter("o")]
     assert len(times) == 2 and times[0] == times[1]
