@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import threading
 
 import pytest
 from django.core.mail import EmailMessage
@@ -47,11 +48,19 @@ def jobs() -> list[tuple]:
 
 
 def run_worker() -> None:
-    """What `manage.py procrastinate worker` runs, until the queue is empty."""
+    """What `manage.py procrastinate worker` runs, until the queue is empty.
+
+    In a thread of its own: the worker runs its own event loop, and the browser tests may
+    have left one running in this thread.
+    """
     worker_app = app.with_connector(app.connector.get_worker_connector())
-    worker_app.run_worker(
-        queues=["emails"], wait=False, install_signal_handlers=False, listen_notify=False
+    options = {"queues": ["emails"], "wait": False, "install_signal_handlers": False}
+    worker = threading.Thread(
+        target=worker_app.run_worker, kwargs=options | {"listen_notify": False}
     )
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the worker did not stop"
 
 
 def test_an_accepting_import_enqueues_exactly_one_email_job(queue, client, order, mailoutbox):
