@@ -36,6 +36,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
+            # Production settings, whatever this process runs with.
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DATABASE_URL": database_url(),
             "SECRET_KEY": "bench-" + "k3y-" * 16,
             "DEBUG": "0",
