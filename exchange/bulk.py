@@ -44,3 +44,86 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
 def bulk_delete(model: type[models.Model], pks: Iterable[int]) -> None:
     for chunk in chunked(pks):
         model.objects.filter(pk__in=chunk).delete()
+
+
+def merge_by_key(
+    model: type[models.Model],
+    *,
+    scope: dict[str, object],
+    key: Sequence[str],
+    values: Sequence[str],
+    rows: Iterable[tuple],
+    delete_missing: bool,
+) -> tuple[int, int, int]:
+    """Makes `model`'s rows within `scope` match `rows` (tuples of `key` then `values`
+    attnames): inserts the new keys, updates the keys whose values differ, and with
+    `delete_missing` deletes the keys not given. Returns (created, updated, deleted).
+
+    PostgreSQL-only: the rows are COPYed into a temporary table and merged by three
+    set-based statements, so an unchanged row is neither read into Python nor written.
+    """
+
+    def columns(names: Iterable[str], alias: str = "") -> sql.Composed:
+        prefix = sql.SQL(f"{alias}." if alias else "")
+        return sql.SQL(", ").join(
+            prefix + sql.Identifier(model._meta.get_field(name).column) for name in names
+        )
+
+    def equal(names: Iterable[str]) -> sql.Composed:
+        return sql.SQL(" AND ").join(
+            sql.SQL("t.{0} = i.{0}").format(sql.Identifier(model._meta.get_field(name).column))
+            for name in names
+        )
+
+    fields = (*key, *values)
+    names = {
+        "table": sql.Identifier(model._meta.db_table),
+        "fields": columns(fields),
+        "scope": sql.SQL(" AND ").join(
+            sql.SQL("t.{} = {}").format(
+                sql.Identifier(model._meta.get_field(name).column), sql.Literal(value)
+            )
+            for name, value in scope.items()
+        ),
+        "same_key": equal(key),
+    }
+    statements = {
+        "create": "CREATE TEMP TABLE merge_incoming AS SELECT {fields} FROM {table} WITH NO DATA",
+        "delete": "DELETE FROM {table} t WHERE {scope}"
+        " AND NOT EXISTS (SELECT FROM merge_incoming i WHERE {same_key})",
+        "update": "UPDATE {table} t SET {assign} FROM merge_incoming i"
+        " WHERE {scope} AND {same_key} AND ({old}) IS DISTINCT FROM ({new})",
+        "insert": "INSERT INTO {table} ({scope_columns}, {fields})"
+        " SELECT {scope_values}, {incoming} FROM merge_incoming i"
+        " WHERE NOT EXISTS (SELECT FROM {table} t WHERE {scope} AND {same_key})",
+    }
+    names |= {
+        "assign": sql.SQL(", ").join(
+            sql.SQL("{0} = i.{0}").format(sql.Identifier(model._meta.get_field(name).column))
+            for name in values
+        ),
+        "old": columns(values, "t"),
+        "new": columns(values, "i"),
+        "scope_columns": columns(scope),
+        "scope_values": sql.SQL(", ").join(sql.Literal(value) for value in scope.values()),
+        "incoming": columns(fields, "i"),
+    }
+
+    def run(statement: str) -> int:
+        raw.execute(sql.SQL(statements[statement]).format(**names))
+        return raw.rowcount
+
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        raw = cursor.cursor
+        run("create")
+        with raw.copy(
+            sql.SQL("COPY merge_incoming ({}) FROM STDIN").format(names["fields"])
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.execute("ANALYZE merge_incoming")
+        deleted = run("delete") if delete_missing else 0
+        updated = run("update")
+        created = run("insert")
+        raw.execute("DROP TABLE merge_incoming")
+    return created, updated, deleted

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from exchange import protocol
-from exchange.bulk import bulk_delete, bulk_insert, chunked
+from exchange.bulk import bulk_delete, bulk_insert, chunked, merge_by_key
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
 from exchange.orders import Actor, OrderChangeRefused, order_changes
 
@@ -269,10 +269,7 @@ def _working_interval(
 
 
 def _sync_appointments(run: _Run) -> None:
-    """Full mode replaces the clinic's appointments; diff mode inserts and updates by key.
-
-    A changed appointment is deleted and inserted again: nothing refers to its row.
-    """
+    """Full mode replaces the clinic's appointments; diff mode inserts and updates by key."""
     section = run.document.appointments
     incoming: dict[tuple[str, int], tuple] = {}
     for item in section.items:
@@ -285,9 +282,33 @@ def _sync_appointments(run: _Run) -> None:
         ends_at = starts_at + timedelta(minutes=item.duration)
         incoming[(item.table, item.mis_id)] = (resource_pk, starts_at, ends_at, item.title)
 
+    if connection.vendor == "postgresql":
+        created, updated, deleted = merge_by_key(
+            Appointment,
+            scope={"clinic": run.clinic.pk},
+            key=("table", "mis_id"),
+            values=("resource_id", "starts_at", "ends_at", "title"),
+            rows=((table, mis_id, *values) for (table, mis_id), values in incoming.items()),
+            delete_missing=section.mode == "full",
+        )
+    else:
+        created, updated, deleted = _diff_appointments(run, incoming, full=section.mode == "full")
+    run.summary.appointments = {
+        "mode": section.mode,
+        "created": created,
+        "updated": updated,
+        "deleted": deleted,
+    }
+
+
+def _diff_appointments(run: _Run, incoming: dict, *, full: bool) -> tuple[int, int, int]:
+    """`bulk.merge_by_key` done in Python, where there is no PostgreSQL.
+
+    A changed appointment is deleted and inserted again: nothing refers to its row.
+    """
     columns = ("pk", "table", "mis_id", "resource_id", "starts_at", "ends_at", "title")
     clinic_appointments = Appointment.objects.filter(clinic=run.clinic)
-    if section.mode == "full":
+    if full:
         batches = [clinic_appointments]
     else:
         mis_ids = sorted({mis_id for _, mis_id in incoming})
@@ -296,10 +317,9 @@ def _sync_appointments(run: _Run) -> None:
     for batch in batches:
         for pk, table, mis_id, *values in batch.values_list(*columns).iterator(chunk_size=5000):
             existing[(table, mis_id)] = (pk, tuple(values))
-
     created = [key for key in incoming if key not in existing]
     changed = [key for key, (_, values) in existing.items() if incoming.get(key, values) != values]
-    deleted = [key for key in existing if key not in incoming] if section.mode == "full" else []
+    deleted = [key for key in existing if key not in incoming] if full else []
     bulk_delete(Appointment, (existing[key][0] for key in (*changed, *deleted)))
     bulk_insert(
         Appointment,
@@ -309,12 +329,7 @@ def _sync_appointments(run: _Run) -> None:
             for table, mis_id in (*created, *changed)
         ),
     )
-    run.summary.appointments = {
-        "mode": section.mode,
-        "created": len(created),
-        "updated": len(changed),
-        "deleted": len(deleted),
-    }
+    return len(created), len(changed), len(deleted)
 
 
 def _apply_order_changes(run: _Run) -> None:
