@@ -49,7 +49,7 @@ def days(draw) -> dict:
         return midnight + draw(st.integers(low, high)) * TICK
 
     def shown(instant: datetime | None) -> datetime | None:
-        return instant and instant.astimezone(draw(st.sampled_from(ZONES)))
+        return None if instant is None else instant.astimezone(draw(st.sampled_from(ZONES)))
 
     shifts = []
     for _ in range(draw(st.integers(1, 4))):
@@ -122,15 +122,16 @@ def busy(day: dict) -> list[Interval]:
 
 @examples
 @given(days())
-def test_no_slot_overlaps_busy_time(day):
+def test_it_offers_no_slot_that_overlaps_busy_time(day):
     for slot in offered(day):
         assert not any(overlap(slot, interval) for interval in busy(day)), slot
 
 
 @examples
 @given(days())
-def test_every_slot_lies_on_the_grid_of_one_working_segment(day):
-    """So no slot reaches into a break or past the end of work, or straddles two shifts."""
+def test_it_lays_every_slot_on_the_grid_of_one_working_segment(day):
+    """So no slot reaches into a break (unless another shift covers it) or past the end of
+    work, or straddles two touching shifts."""
     model = segments(day["intervals"])
 
     for slot in offered(day):
@@ -139,7 +140,7 @@ def test_every_slot_lies_on_the_grid_of_one_working_segment(day):
 
 @examples
 @given(days())
-def test_slots_last_one_step_in_real_time_and_follow_each_other_without_overlap(day):
+def test_it_offers_slots_one_step_long_in_real_time_that_do_not_overlap(day):
     slots = offered(day)
 
     assert all(end - start == day["step"] for start, end in slots)
@@ -148,13 +149,13 @@ def test_slots_last_one_step_in_real_time_and_follow_each_other_without_overlap(
 
 @examples
 @given(days())
-def test_no_slot_starts_before_not_before(day):
+def test_it_offers_no_slot_starting_before_not_before(day):
     assert all(start >= day["not_before"] for start, _ in offered(day))
 
 
 @examples
 @given(days())
-def test_every_free_grid_position_is_offered(day):
+def test_it_offers_every_free_grid_position(day):
     expected = [
         slot
         for segment in segments(day["intervals"])
