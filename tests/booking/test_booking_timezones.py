@@ -17,7 +17,7 @@ from booking.services import order_create
 from exchange.models import Order, Resource
 from tests.booking.conftest import DAY, FORM, book_url, make_schedule, week_url, when
 from tests.conftest import SAMPLE_KEY
-from tests.exchange.conftest import EXPORT_URL, document
+from tests.exchange.conftest import EXPORT_URL, imported
 from tests.factories import make_resource
 
 VLADIVOSTOK = "Asia/Vladivostok"
@@ -29,14 +29,12 @@ def far_east(clinic, post_xml) -> Resource:
     """The clinic moved to Vladivostok; its MIS sends a doctor working 09:00–12:00 on DAY."""
     clinic.timezone = VLADIVOSTOK
     clinic.save()
-    response, _ = post_xml(
-        document(
-            '<Resources><r id="369" name="Нестеров О. П." time_step="30"/></Resources>'
-            f'<Schedules><s date="{DAY:%d.%m.%Y}" resource_id="369">'
-            '<time_rules w_start="09:00" w_end="12:00"/></s></Schedules>'
-        )
+    imported(
+        post_xml,
+        '<Resources><r id="369" name="Нестеров О. П." time_step="30"/></Resources>'
+        f'<Schedules><s date="{DAY:%d.%m.%Y}" resource_id="369">'
+        '<time_rules w_start="09:00" w_end="12:00"/></s></Schedules>',
     )
-    assert response.status_code == 200, response.content
     return Resource.objects.select_related("clinic").get(clinic=clinic, mis_id=369)
 
 

@@ -13,16 +13,16 @@ from django.utils import timezone
 
 from exchange.models import Resource
 from tests.booking.conftest import DAY, week_url, when
-from tests.exchange.conftest import document
+from tests.exchange.conftest import imported
 from tests.factories import make_order
 
 RESOURCE = '<Resources><r id="369" name="Нестеров О. П." time_step="30"/></Resources>'
 MORNING = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
 
 
-def imported(post_xml, clinic, body: str) -> Resource:
-    response, _ = post_xml(document(RESOURCE + body))
-    assert response.status_code == 200, response.content
+def doctor_from(post_xml, clinic, body: str) -> Resource:
+    """The doctor as the MIS sends him, with `body` beside."""
+    imported(post_xml, RESOURCE + body)
     return Resource.objects.get(clinic=clinic, mis_id=369)
 
 
@@ -48,9 +48,9 @@ def vacation(clinic, post_xml):
     with an MIS appointment and a patient's booking made before it still inside it."""
     first = timezone.localdate(timezone=clinic.tzinfo) + timedelta(days=2)
     days = [first + timedelta(days=n) for n in range(5)]
-    resource = imported(post_xml, clinic, schedules(*days))
+    resource = doctor_from(post_xml, clinic, schedules(*days))
     make_order(resource, starts_at=when(clinic, "11:00", days[3]))
-    imported(
+    doctor_from(
         post_xml,
         clinic,
         schedules(*days)
@@ -109,7 +109,7 @@ ON_DAY = f'<s date="{DAY:%d.%m.%Y}" resource_id="369">{{}}</s>'
     ids=["one-s", "two-s"],
 )
 def test_it_keeps_the_grid_of_each_of_two_touching_shifts(client, clinic, post_xml, body):
-    resource = imported(post_xml, clinic, f"<Schedules>{body}</Schedules>")
+    resource = doctor_from(post_xml, clinic, f"<Schedules>{body}</Schedules>")
 
     response = client.get(f"/api/v1/resources/{resource.pk}/slots", {"from": DAY.isoformat()})
 

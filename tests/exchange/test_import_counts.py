@@ -8,14 +8,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Resource, Schedule
-from tests.exchange.conftest import document
-
-
-def imported(post_xml, body: str):
-    response, result = post_xml(document(body))
-    assert response.status_code == 200, response.content
-    assert result.find("Warning") is None
-    return result
+from tests.exchange.conftest import imported
 
 
 def resources(*records: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from booking.selectors import resource_slots
 from exchange.models import Appointment, Resource, ResourceGroup
 from exchange.protocol import parse_document
-from tests.exchange.conftest import document
+from tests.exchange.conftest import document, imported
 from tests.factories import local
 
 CAP = 1000  # problems listed in one answer (PROTOCOL.md: "the first 1000")
@@ -23,13 +23,6 @@ RESOURCE = '<Resources><r id="369" name="Нестеров О. П." time_step="30
 def problems(result) -> list[tuple[str | None, str | None]]:
     """(element, attribute) of every Error and Warning in an import's answer."""
     return [(p.get("element"), p.get("attribute")) for p in result if p.tag in ("Error", "Warning")]
-
-
-def imported(post_xml, body: str):
-    response, result = post_xml(document(body))
-    assert response.status_code == 200, response.content
-    assert problems(result) == []
-    return result
 
 
 def group(**attributes) -> str:
