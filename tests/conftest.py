@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from exchange.keys import clinic_issue_key
 from exchange.models import Clinic
@@ -13,6 +14,12 @@ from exchange.models import Clinic
 DATA = Path(__file__).parent / "exchange" / "data"
 SAMPLE_KEY = "9DDDE578-5179-4CC4-A2A0-F681618ED9EA"
 OTHER_KEY = "11111111-2222-4333-8444-555555555555"
+
+# The same examples on every run (derandomize): a failure replays from its test alone, whatever
+# order pytest-randomly chose, and no example database lands in the work tree. No deadline: a
+# busy CI machine must not turn slowness into failure.
+hypothesis_settings.register_profile("portal", derandomize=True, database=None, deadline=None)
+hypothesis_settings.load_profile("portal")
 
 
 @pytest.fixture

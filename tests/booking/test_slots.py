@@ -213,3 +213,27 @@ def test_it_has_no_slots_without_working_intervals():
 def test_it_refuses_a_step_that_is_not_positive(minutes):
     with pytest.raises(ValueError, match="positive"):
         slots_of(work("09:00", "11:00"), step=timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize(
+    "busy",
+    [
+        [("09:00", "11:30"), ("10:00", "10:30")],
+        # Nested at the block's start, at its end, and one nested in the other nested one.
+        [("09:00", "11:30"), ("09:00", "09:30"), ("11:00", "11:30")],
+        [("08:00", "11:30"), ("09:00", "11:00"), ("09:30", "10:00")],
+    ],
+    ids=["inside", "at-both-ends", "nested-twice"],
+)
+def test_it_keeps_a_long_block_busy_whatever_is_nested_inside_it(busy):
+    # A vacation block from the MIS, with appointments made before it still inside it.
+    slots = slots_of(work("09:00", "12:30"), busy=busy)
+
+    assert starts(slots) == ["11:30", "12:00"]
+
+
+def test_it_keeps_the_grid_of_each_of_two_touching_intervals():
+    # Touching is not overlapping: the second interval lays its grid from 10:50, its own start.
+    slots = slots_of(work("10:50", "12:00"), work("10:00", "10:50"))
+
+    assert starts(slots) == ["10:00", "10:50", "11:20"]

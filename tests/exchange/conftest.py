@@ -29,3 +29,11 @@ def post_xml(client: Client) -> Callable:
         return response, etree.fromstring(response.content)
 
     return post
+
+
+def imported(post_xml: Callable, body: str) -> etree._Element:
+    """Imports a document around `body` that must apply cleanly; returns `<ImportResult>`."""
+    response, result = post_xml(document(body))
+    assert response.status_code == 200, response.content
+    assert (result.get("status"), result.find("Warning")) == ("ok", None), response.content
+    return result

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from lxml import etree
@@ -92,11 +93,24 @@ def test_it_exports_up_to_now_without_an_end(client, clinic):
 def test_it_orders_equal_changes_by_id(client, clinic):
     resource = make_resource(clinic)
     later = changed_at(resource, START + timedelta(seconds=5))
-    first, second = changed_at(resource, START), changed_at(resource, START)
+    # The lower id has everything else against it: the later visit, the later order date,
+    # the later name, and (changed last) the later place in the table.
+    lower = make_order(resource, starts_at=START + timedelta(days=2), name1="Яковлев")
+    higher = make_order(resource, starts_at=START + timedelta(days=1), name1="Абрамов")
+    assert lower.pk < higher.pk
+    Order.objects.filter(pk=higher.pk).update(last_changed_at=START)
+    Order.objects.filter(pk=lower.pk).update(
+        last_changed_at=START, created_at=higher.created_at + timedelta(days=1)
+    )
+    # The export's index would hand ties over in id order anyway. Without it (dropped until the
+    # test's transaction rolls back) PostgreSQL reads the table as stored, where the row
+    # updated last, the lower id, comes last. (SQLite always reads in id order.)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX order_export_idx")
 
     _, root = export(client, start=unix(START))
 
-    assert exported_ids(root) == [first.pk, second.pk, later.pk]
+    assert exported_ids(root) == [lower.pk, higher.pk, later.pk]
 
 
 @pytest.mark.parametrize(
