@@ -24,7 +24,7 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
     """
     if connection.vendor == "postgresql":
         columns = [model._meta.get_field(name).column for name in fields]
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             sql.Identifier(model._meta.db_table), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
         # The raw psycopg cursor is outside Django's error translation; wrap it back in, so
@@ -34,11 +34,37 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
             connection.cursor() as cursor,
             cursor.cursor.copy(statement) as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            _copy_rows(copy, model, fields, rows)
         return
     for chunk in chunked(rows):
         model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in chunk)
+
+
+# PostgreSQL's names for the types of the fields the portal copies.
+_PG_TYPES = {
+    "BigAutoField": "int8",
+    "BigIntegerField": "int8",
+    "IntegerField": "int4",
+    "PositiveSmallIntegerField": "int2",
+    "CharField": "varchar",
+    "TextField": "text",
+    "DateField": "date",
+    "DateTimeField": "timestamptz",
+    "BooleanField": "bool",
+}
+
+
+def _copy_rows(copy, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]):
+    """Writes `rows` in COPY's binary format: several times faster to produce than text."""
+    types = []
+    for name in fields:
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            field = field.target_field
+        types.append(_PG_TYPES[field.get_internal_type()])
+    copy.set_types(types)
+    for row in rows:
+        copy.write_row(row)
 
 
 def bulk_delete(model: type[models.Model], pks: Iterable[int]) -> None:
@@ -116,11 +142,9 @@ def merge_by_key(
     with connection.wrap_database_errors, connection.cursor() as cursor:
         raw = cursor.cursor
         run("create")
-        with raw.copy(
-            sql.SQL("COPY merge_incoming ({}) FROM STDIN").format(names["fields"])
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = sql.SQL("COPY merge_incoming ({}) FROM STDIN (FORMAT BINARY)")
+        with raw.copy(statement.format(names["fields"])) as copy:
+            _copy_rows(copy, model, fields, rows)
         raw.execute("ANALYZE merge_incoming")
         deleted = run("delete") if delete_missing else 0
         updated = run("update")

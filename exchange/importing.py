@@ -6,6 +6,8 @@ whatever their order in the document; an absent section changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
@@ -14,7 +16,15 @@ from django.db import connection, transaction
 
 from exchange import protocol
 from exchange.bulk import bulk_delete, bulk_insert, chunked, merge_by_key
-from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
+from exchange.models import (
+    Appointment,
+    Clinic,
+    Order,
+    Resource,
+    ResourceGroup,
+    Schedule,
+    SectionDigest,
+)
 from exchange.orders import Actor, OrderChangeRefused, order_changes
 
 SCHEDULE_FIELDS = (
@@ -75,6 +85,9 @@ class _Run:
     document: protocol.Document
     summary: ImportSummary
     actor: Actor
+    # Wall-clock times repeat across a clinic's schedule and appointments: each is turned
+    # into an instant once.
+    instants: dict[datetime, datetime] = field(default_factory=dict)
 
     def warn(self, line: int, element: str, message: str, id: object, *, code: str) -> None:
         if len(self.summary.warnings) < protocol.MAX_REPORTED_PROBLEMS:
@@ -92,7 +105,11 @@ class _Run:
         the gap, an ambiguous one (the hour repeated in autumn) is its first occurrence.
         Durations are then added to instants, never to wall clocks.
         """
-        return wall_clock.replace(tzinfo=self.clinic.tzinfo, fold=0).astimezone(UTC)
+        moment = self.instants.get(wall_clock)
+        if moment is None:
+            moment = wall_clock.replace(tzinfo=self.clinic.tzinfo, fold=0).astimezone(UTC)
+            self.instants[wall_clock] = moment
+        return moment
 
     @cached_property
     def portal_resource_ids(self) -> set[int]:
@@ -282,23 +299,47 @@ def _sync_appointments(run: _Run) -> None:
         ends_at = starts_at + timedelta(minutes=item.duration)
         incoming[(item.table, item.mis_id)] = (resource_pk, starts_at, ends_at, item.title)
 
-    if connection.vendor == "postgresql":
+    full = section.mode == "full"
+    digest = _digest(incoming) if full else None
+    stored = SectionDigest.objects.filter(clinic=run.clinic, section="appointments")
+    if full and stored.filter(digest=digest).exists():
+        # Exactly what the last full sync left: nothing to compare, nothing to write.
+        created = updated = deleted = 0
+    elif not Appointment.objects.filter(clinic=run.clinic).exists():
+        # A clinic's first sync: nothing to compare with, so the rows go straight in.
+        rows = (
+            (run.clinic.pk, table, mis_id, *values) for (table, mis_id), values in incoming.items()
+        )
+        bulk_insert(Appointment, ("clinic_id", *APPOINTMENT_FIELDS), rows)
+        created, updated, deleted = len(incoming), 0, 0
+    elif connection.vendor == "postgresql":
         created, updated, deleted = merge_by_key(
             Appointment,
             scope={"clinic": run.clinic.pk},
             key=("table", "mis_id"),
             values=("resource_id", "starts_at", "ends_at", "title"),
             rows=((table, mis_id, *values) for (table, mis_id), values in incoming.items()),
-            delete_missing=section.mode == "full",
+            delete_missing=full,
         )
     else:
-        created, updated, deleted = _diff_appointments(run, incoming, full=section.mode == "full")
+        created, updated, deleted = _diff_appointments(run, incoming, full=full)
+    if full:
+        stored.update_or_create(
+            clinic=run.clinic, section="appointments", defaults={"digest": digest}
+        )
+    elif created or updated:
+        stored.delete()
     run.summary.appointments = {
         "mode": section.mode,
         "created": created,
         "updated": updated,
         "deleted": deleted,
     }
+
+
+def _digest(rows: dict) -> str:
+    """Equal digests mean equal rows (pickle reads back what it wrote)."""
+    return hashlib.blake2b(pickle.dumps(rows, protocol=5), digest_size=32).hexdigest()
 
 
 def _diff_appointments(run: _Run, incoming: dict, *, full: bool) -> tuple[int, int, int]:

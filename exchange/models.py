@@ -280,6 +280,28 @@ class Appointment(models.Model):
         return f"{self.table}#{self.mis_id}"
 
 
+class SectionDigest(models.Model):
+    """A digest of the rows a clinic's last full sync of a section left.
+
+    The same full section again (the hourly sync of a clinic whose MIS changed nothing) is
+    then recognized without reading the clinic's rows back. Only imports write those rows;
+    any other import that changes them (a diff) deletes the digest.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="digests")
+    section = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            # Serves the importer's lookup of a clinic's section.
+            models.UniqueConstraint(fields=["clinic", "section"], name="digest_unique_section"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} {self.section}"
+
+
 class OrderQuerySet(TimeSpanQuerySet):
     def holding(self) -> OrderQuerySet:
         """Orders that hold their time: received or accepted."""

@@ -1,0 +1,76 @@
+"""The hourly full sync of a clinic whose MIS changed nothing writes nothing, and is never
+fooled into skipping what did change."""
+
+from __future__ import annotations
+
+import pytest
+
+from exchange.models import Appointment
+from tests.exchange.conftest import document
+from tests.factories import make_resource
+
+pytestmark = pytest.mark.django_db
+
+FULL = """<Appointments SyncMode="full">
+  <a tablename="T" id="1" resource_id="369" ReceptionDateTime="01.07.2030 10:00" Duration="30"/>
+  <a tablename="T" id="2" resource_id="369" ReceptionDateTime="01.07.2030 11:00" Duration="30"/>
+</Appointments>"""
+DIFF = """<Appointments SyncMode="diff">
+  <a tablename="T" id="2" resource_id="369" ReceptionDateTime="02.07.2030 11:00" Duration="30"/>
+</Appointments>"""
+
+
+@pytest.fixture
+def resource(clinic):
+    return make_resource(clinic)
+
+
+def counts(post_xml, body: str) -> dict[str, str]:
+    response, root = post_xml(document(body))
+    assert response.status_code == 200, response.content
+    return dict(root.find("Appointments").attrib)
+
+
+def state() -> list[tuple]:
+    return list(Appointment.objects.order_by("mis_id").values_list("mis_id", "starts_at"))
+
+
+def test_the_same_full_section_again_compares_nothing_and_writes_nothing(
+    resource, post_xml, monkeypatch
+):
+    counts(post_xml, FULL)
+    before = state()
+
+    def no_comparison(*args, **kwargs):
+        raise AssertionError("the unchanged section was compared row by row")
+
+    monkeypatch.setattr("exchange.importing.merge_by_key", no_comparison)
+    monkeypatch.setattr("exchange.importing._diff_appointments", no_comparison)
+
+    assert counts(post_xml, FULL) == {
+        "mode": "full",
+        "created": "0",
+        "updated": "0",
+        "deleted": "0",
+    }
+    assert state() == before
+
+
+def test_a_full_sync_after_a_diff_restores_what_the_diff_changed(resource, post_xml):
+    counts(post_xml, FULL)
+    original = state()
+    counts(post_xml, DIFF)
+    assert state() != original
+
+    assert counts(post_xml, FULL)["updated"] == "1"
+    assert state() == original
+
+
+def test_a_full_sync_reapplies_after_the_resources_change(clinic, resource, post_xml):
+    counts(post_xml, FULL)
+    # The MIS now sends the same appointments for a doctor the portal did not know.
+    make_resource(clinic, mis_id=370)
+    moved = FULL.replace('resource_id="369"', 'resource_id="370"')
+
+    assert counts(post_xml, moved)["updated"] == "2"
+    assert counts(post_xml, FULL)["updated"] == "2"
