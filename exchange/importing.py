@@ -87,7 +87,7 @@ class _Run:
     actor: Actor
     # Wall-clock times repeat across a clinic's schedule and appointments: each is turned
     # into an instant once.
-    instants: dict[datetime, datetime] = field(default_factory=dict)
+    instants: dict[object, datetime] = field(default_factory=dict)
 
     def warn(self, line: int, element: str, message: str, id: object, *, code: str) -> None:
         if len(self.summary.warnings) < protocol.MAX_REPORTED_PROBLEMS:
@@ -110,6 +110,15 @@ class _Run:
             moment = wall_clock.replace(tzinfo=self.clinic.tzinfo, fold=0).astimezone(UTC)
             self.instants[wall_clock] = moment
         return moment
+
+    def instant_after(self, moment: datetime, minutes: int) -> datetime:
+        """`moment` plus `minutes` of real time; equal results are one object, which keeps
+        the digests of a clinic's rows cheap (pickle writes a repeated object once)."""
+        key = (moment, minutes)
+        later = self.instants.get(key)
+        if later is None:
+            later = self.instants[key] = moment + timedelta(minutes=minutes)
+        return later
 
     @cached_property
     def portal_resource_ids(self) -> set[int]:
@@ -235,7 +244,7 @@ def _replace_resources(run: _Run) -> None:
 def _replace_schedules(run: _Run) -> None:
     """Makes the schedules of the clinic's MIS resources equal the document's, writing only
     the difference."""
-    wanted = set()
+    rows = []
     for schedule in run.document.schedules:
         resource_pk = run.resource_ids.get(schedule.resource_id)
         if resource_pk is None:
@@ -245,7 +254,12 @@ def _replace_schedules(run: _Run) -> None:
         for hours in schedule.hours:
             interval = _working_interval(run, schedule, hours)
             if interval is not None:
-                wanted.add((resource_pk, schedule.date, schedule.mis_id, *interval))
+                rows.append((resource_pk, schedule.date, schedule.mis_id, *interval))
+    run.summary.schedules_total = len(run.document.schedules)
+    digest = _digest(rows)
+    if _unchanged(run, "schedules", digest):
+        return
+    wanted = set(rows)
     # Only the MIS's own resources: those made on the portal keep their schedules.
     mis_schedules = Schedule.objects.filter(clinic=run.clinic, resource__mis_id__isnull=False)
     existing = mis_schedules.values_list("pk", *SCHEDULE_FIELDS)
@@ -259,7 +273,7 @@ def _replace_schedules(run: _Run) -> None:
     bulk_delete(Schedule, stale)
     fields = ("clinic_id", *SCHEDULE_FIELDS)
     bulk_insert(Schedule, fields, ((run.clinic.pk, *row) for row in wanted - kept))
-    run.summary.schedules_total = len(run.document.schedules)
+    _remember(run, "schedules", digest)
 
 
 def _working_interval(
@@ -296,13 +310,12 @@ def _sync_appointments(run: _Run) -> None:
             run.warn(item.line, "a", message, item.mis_id, code="unknown_resource")
             continue
         starts_at = run.instant(item.starts_at)
-        ends_at = starts_at + timedelta(minutes=item.duration)
+        ends_at = run.instant_after(starts_at, item.duration)
         incoming[(item.table, item.mis_id)] = (resource_pk, starts_at, ends_at, item.title)
 
     full = section.mode == "full"
     digest = _digest(incoming) if full else None
-    stored = SectionDigest.objects.filter(clinic=run.clinic, section="appointments")
-    if full and stored.filter(digest=digest).exists():
+    if full and _unchanged(run, "appointments", digest):
         # Exactly what the last full sync left: nothing to compare, nothing to write.
         created = updated = deleted = 0
     elif not Appointment.objects.filter(clinic=run.clinic).exists():
@@ -323,12 +336,9 @@ def _sync_appointments(run: _Run) -> None:
         )
     else:
         created, updated, deleted = _diff_appointments(run, incoming, full=full)
-    if full:
-        stored.update_or_create(
-            clinic=run.clinic, section="appointments", defaults={"digest": digest}
-        )
-    elif created or updated:
-        stored.delete()
+    if full or created or updated:
+        # A diff that changed rows leaves them unlike any full section's digest.
+        _remember(run, "appointments", digest)
     run.summary.appointments = {
         "mode": section.mode,
         "created": created,
@@ -337,9 +347,24 @@ def _sync_appointments(run: _Run) -> None:
     }
 
 
-def _digest(rows: dict) -> str:
+def _digest(rows: object) -> str:
     """Equal digests mean equal rows (pickle reads back what it wrote)."""
     return hashlib.blake2b(pickle.dumps(rows, protocol=5), digest_size=32).hexdigest()
+
+
+def _unchanged(run: _Run, section: str, digest: str | None) -> bool:
+    """Whether the clinic's last full sync of `section` left exactly these rows."""
+    digests = SectionDigest.objects.filter(clinic=run.clinic, section=section)
+    return digest is not None and digests.filter(digest=digest).exists()
+
+
+def _remember(run: _Run, section: str, digest: str | None) -> None:
+    if digest is None:
+        SectionDigest.objects.filter(clinic=run.clinic, section=section).delete()
+    else:
+        SectionDigest.objects.update_or_create(
+            clinic=run.clinic, section=section, defaults={"digest": digest}
+        )
 
 
 def _diff_appointments(run: _Run, incoming: dict, *, full: bool) -> tuple[int, int, int]:

@@ -74,3 +74,27 @@ def test_a_full_sync_reapplies_after_the_resources_change(clinic, resource, post
 
     assert counts(post_xml, moved)["updated"] == "2"
     assert counts(post_xml, FULL)["updated"] == "2"
+
+
+SCHEDULES = """<Schedules>
+  <s date="01.07.2030" resource_id="369"><time_rules w_start="9:00" w_end="12:00"/></s>
+</Schedules>"""
+
+
+def test_the_same_schedules_again_are_recognized_and_others_still_replace_them(
+    resource, post_xml, monkeypatch
+):
+    post_xml(document(SCHEDULES))
+    later = SCHEDULES.replace("12:00", "13:00")
+
+    def no_writes(*args, **kwargs):
+        raise AssertionError("unchanged schedules were written")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("exchange.importing.bulk_insert", no_writes)
+        patched.setattr("exchange.importing.bulk_delete", no_writes)
+        assert post_xml(document(SCHEDULES))[0].status_code == 200
+    post_xml(document(later))
+
+    [stored] = resource.schedules.all()
+    assert stored.ends_at.astimezone(resource.clinic.tzinfo).hour == 13
