@@ -315,18 +315,32 @@ def _sync_appointments(run: _Run) -> None:
 
     full = section.mode == "full"
     digest = _digest(incoming) if full else None
-    if full and _unchanged(run, "appointments", digest):
-        # Exactly what the last full sync left: nothing to compare, nothing to write.
-        created = updated = deleted = 0
-    elif not Appointment.objects.filter(clinic=run.clinic).exists():
+    created = updated = deleted = 0
+    # A full section equal to what the last one left needs no comparison and no write.
+    if not (full and _unchanged(run, "appointments", digest)):
+        created, updated, deleted = _write_appointments(run, incoming, full=full)
+        if full or created or updated:
+            # A diff that changed rows leaves them unlike any full section's digest.
+            _remember(run, "appointments", digest)
+    run.summary.appointments = {
+        "mode": section.mode,
+        "created": created,
+        "updated": updated,
+        "deleted": deleted,
+    }
+
+
+def _write_appointments(run: _Run, incoming: dict, *, full: bool) -> tuple[int, int, int]:
+    """Inserts, updates and (when `full`) deletes; returns the three counts."""
+    if not Appointment.objects.filter(clinic=run.clinic).exists():
         # A clinic's first sync: nothing to compare with, so the rows go straight in.
         rows = (
             (run.clinic.pk, table, mis_id, *values) for (table, mis_id), values in incoming.items()
         )
         bulk_insert(Appointment, ("clinic_id", *APPOINTMENT_FIELDS), rows)
-        created, updated, deleted = len(incoming), 0, 0
-    elif connection.vendor == "postgresql":
-        created, updated, deleted = merge_by_key(
+        return len(incoming), 0, 0
+    if connection.vendor == "postgresql":
+        return merge_by_key(
             Appointment,
             scope={"clinic": run.clinic.pk},
             key=("table", "mis_id"),
@@ -334,17 +348,7 @@ def _sync_appointments(run: _Run) -> None:
             rows=((table, mis_id, *values) for (table, mis_id), values in incoming.items()),
             delete_missing=full,
         )
-    else:
-        created, updated, deleted = _diff_appointments(run, incoming, full=full)
-    if full or created or updated:
-        # A diff that changed rows leaves them unlike any full section's digest.
-        _remember(run, "appointments", digest)
-    run.summary.appointments = {
-        "mode": section.mode,
-        "created": created,
-        "updated": updated,
-        "deleted": deleted,
-    }
+    return _diff_appointments(run, incoming, full=full)
 
 
 def _digest(rows: object) -> str:
