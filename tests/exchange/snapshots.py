@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exchange.importing import SCHEDULE_FIELDS
+from exchange.importing.schedules import SCHEDULE_FIELDS
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
 
 

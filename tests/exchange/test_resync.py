@@ -44,8 +44,8 @@ def test_the_same_full_section_again_compares_nothing_and_writes_nothing(
     def no_comparison(*args, **kwargs):
         raise AssertionError("the unchanged section was compared row by row")
 
-    monkeypatch.setattr("exchange.importing.merge_by_key", no_comparison)
-    monkeypatch.setattr("exchange.importing._diff_appointments", no_comparison)
+    monkeypatch.setattr("exchange.importing.appointments.merge_by_key", no_comparison)
+    monkeypatch.setattr("exchange.importing.appointments.diff_appointments", no_comparison)
 
     assert counts(post_xml, FULL) == {
         "mode": "full",
@@ -91,8 +91,8 @@ def test_the_same_schedules_again_are_recognized_and_others_still_replace_them(
         raise AssertionError("unchanged schedules were written")
 
     with monkeypatch.context() as patched:
-        patched.setattr("exchange.importing.bulk_insert", no_writes)
-        patched.setattr("exchange.importing.bulk_delete", no_writes)
+        patched.setattr("exchange.importing.schedules.bulk_insert", no_writes)
+        patched.setattr("exchange.importing.schedules.bulk_delete", no_writes)
         assert post_xml(document(SCHEDULES))[0].status_code == 200
     post_xml(document(later))
 
