@@ -28,16 +28,8 @@ def big_document(key: str, *, resources: int, days: int, appointments: int) -> b
             for r in range(resources)
         )
     parts.append('</Schedules>\n<Appointments SyncMode="full">')
-    rng = random.Random(2026)
-    for number in range(appointments):
-        # Resource 0 gets a fair share too: the week page benchmark looks at it.
-        day = today + timedelta(days=rng.randrange(days))
-        hour, half = rng.randrange(8, 20), rng.choice((0, 30))
-        parts.append(
-            f'<a tablename="SchedEvent" id="{number}" resource_id="{number % resources}" '
-            f'ReceptionDateTime="{day:%d.%m.%Y} {hour:02d}:{half:02d}:00" Duration="30" '
-            f'Title="Пациент {number} - первичный приём"/>\n'
-        )
+    # Resource 0 gets a fair share too: the week page benchmark looks at it.
+    parts.extend(_appointments(range(appointments), resources, days, random.Random(2026)))
     parts.append("</Appointments>\n</MediExchange>\n")
     return "".join(parts).encode()
 
@@ -45,21 +37,25 @@ def big_document(key: str, *, resources: int, days: int, appointments: int) -> b
 def diff_document(key: str, *, resources: int, days: int, appointments: int, changed: int) -> bytes:
     """A `SyncMode="diff"` document: half of `changed` existing appointments of
     `big_document` moved to another day, half new ones."""
-    today = timezone.localdate()
     parts = [
         f'<?xml version="1.0" encoding="utf-8"?>\n<MediExchange ClientKey="{key}">'
         '<Appointments SyncMode="diff">\n'
     ]
-    rng = random.Random(7)
     moved = changed // 2
     ids = [*range(moved), *range(appointments, appointments + changed - moved)]
+    parts.extend(_appointments(ids, resources, days, random.Random(7)))
+    parts.append("</Appointments>\n</MediExchange>\n")
+    return "".join(parts).encode()
+
+
+def _appointments(ids, resources: int, days: int, rng: random.Random):
+    """One 30-minute `a` per id, on a random day and half hour between 8:00 and 20:00."""
+    today = timezone.localdate()
     for number in ids:
         day = today + timedelta(days=rng.randrange(days))
         hour, half = rng.randrange(8, 20), rng.choice((0, 30))
-        parts.append(
+        yield (
             f'<a tablename="SchedEvent" id="{number}" resource_id="{number % resources}" '
             f'ReceptionDateTime="{day:%d.%m.%Y} {hour:02d}:{half:02d}:00" Duration="30" '
-            f'Title="Пациент {number} - повторный приём"/>\n'
+            f'Title="Пациент {number} - приём"/>\n'
         )
-    parts.append("</Appointments>\n</MediExchange>\n")
-    return "".join(parts).encode()
