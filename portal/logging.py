@@ -45,16 +45,17 @@ def _message(record: logging.LogRecord) -> str:
 
 def _access_fields(atoms: Mapping) -> dict[str, object]:
     # The query string is left out on purpose: an MIS's export puts its client key there.
-    return {
-        "method": atoms["m"],
-        "path": atoms["U"],
-        "status": atoms["s"],
-        "bytes": atoms["B"],
-        "duration_ms": atoms["M"],
-        "remote": atoms["h"],
-        "forwarded_for": atoms["{x-forwarded-for}i"],
-        "agent": atoms["a"],
+    fields = {
+        "method": "m",
+        "path": "U",
+        "status": "s",
+        "bytes": "B",
+        "duration_ms": "M",
+        "remote": "h",
+        "forwarded_for": "{x-forwarded-for}i",
+        "agent": "a",
     }
+    return {name: atoms.get(atom, "-") for name, atom in fields.items()}
 
 
 def _text(value: object) -> str:

@@ -125,8 +125,12 @@ LOGGING = {
     "formatters": {"portal": {"()": "portal.logging.make_formatter", "kind": LOG_FORMAT}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "portal"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Django's own handlers would print its records a second time, unformatted.
-    "loggers": {"django": {"handlers": [], "level": env("LOG_LEVEL", default="INFO")}},
+    "loggers": {
+        # Django's own handlers would print its records a second time, unformatted.
+        "django": {"handlers": [], "level": env("LOG_LEVEL", default="INFO")},
+        # "Adding tasks from blueprint", said by every manage.py command.
+        "procrastinate.blueprints": {"level": "WARNING"},
+    },
 }
 
 # The MIS exchange.
