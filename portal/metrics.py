@@ -26,6 +26,7 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from exchange.models import ImportRecord, Order
 
@@ -64,7 +65,8 @@ def _imports() -> Iterator[Metric]:
     for row in rows:
         imports.add_metric([row["outcome"]], row["total"])
         counts = [
-            (str(bound), row[f"le_{index}"]) for index, bound in enumerate(IMPORT_DURATION_BUCKETS)
+            (floatToGoString(bound), row[f"le_{index}"])
+            for index, bound in enumerate(IMPORT_DURATION_BUCKETS)
         ]
         durations.add_metric(
             [row["outcome"]],
