@@ -55,7 +55,10 @@ def _access_fields(atoms: Mapping) -> dict[str, object]:
         "forwarded_for": "{x-forwarded-for}i",
         "agent": "a",
     }
-    return {name: atoms.get(atom, "-") for name, atom in fields.items()}
+    values = {name: atoms.get(atom, "-") for name, atom in fields.items()}
+    if str(values["status"]).isdigit():
+        values["status"] = int(values["status"])
+    return values
 
 
 def _text(value: object) -> str:

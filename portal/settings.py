@@ -128,8 +128,9 @@ LOGGING = {
     "loggers": {
         # Django's own handlers would print its records a second time, unformatted.
         "django": {"handlers": [], "level": env("LOG_LEVEL", default="INFO")},
-        # "Adding tasks from blueprint", said by every manage.py command.
+        # Task registration, said (twice) by every process at start.
         "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
 
