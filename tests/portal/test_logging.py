@@ -114,7 +114,7 @@ def test_gunicorn_access_records_become_request_lines_without_the_query():
     assert entry["message"] == "request"
     assert (entry["path"], entry["status"], entry["duration_ms"]) == (
         "/services/export.php",
-        "200",
+        200,
         1834,
     )
     assert "SECRET" not in json.dumps(entry) and "SECRET" not in line
