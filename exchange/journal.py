@@ -14,6 +14,7 @@ from django.utils import timezone
 from exchange.importing import ImportSummary
 from exchange.models import Clinic, ImportRecord
 from exchange.protocol import Problem
+from portal.logging import log_event
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +58,24 @@ def journal_import(*, clinic: Clinic, size: int) -> Iterator[JournalEntry]:
     try:
         yield entry
     finally:
+        duration_ms = round((time.monotonic() - started) * 1000)
         try:
             ImportRecord.objects.filter(pk=record.pk).update(
                 outcome=entry.outcome,
                 counts=entry.counts,
                 errors=entry.errors,
-                duration_ms=round((time.monotonic() - started) * 1000),
+                duration_ms=duration_ms,
             )
         except DatabaseError:
             # The journal must not turn an answer into a different failure.
             logger.exception("could not journal an import of clinic %s", clinic.pk)
+        log_event(
+            logger,
+            "import",
+            clinic=clinic.pk,
+            record=record.pk,
+            bytes=size,
+            duration_ms=duration_ms,
+            outcome=entry.outcome,
+            counts=entry.counts,
+        )

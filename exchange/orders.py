@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -408,3 +409,39 @@ def order_correct(
         order = changes.reload(order)
         changes.change(order, details=details, seen_at=seen_at)
     return order
+
+
+# What names a person on an order beyond its details: the account's login.
+_IDENTIFYING_FIELDS = (*PATIENT_FIELDS, "user_name")
+
+
+def orders_anonymize(*, older_than: datetime) -> int:
+    """Blanks what names the patient on orders whose visit ended before `older_than`.
+
+    Data retention: an order keeps what statistics need (clinic, resource, times, status)
+    and loses the patient's details, login and link to the account, in its history too. The
+    one write to orders that is not an `OrderChanges` change: the MIS keeps its own records
+    and must not be sent the blanks, so `last_changed_at` stays and no event is recorded.
+    Orders already blank are left alone, so running it again changes nothing. Returns how
+    many orders were blanked.
+    """
+    identifying = Q(patient__isnull=False)
+    for name in _IDENTIFYING_FIELDS:
+        identifying |= ~Q(**{name: ""})
+    with transaction.atomic():
+        orders = Order.objects.filter(identifying, ends_at__lt=older_than)
+        # The history first: it finds its orders by the details still on them.
+        _history_anonymize(OrderEvent.objects.filter(order__in=orders.values("pk")))
+        return orders.update(patient=None, **dict.fromkeys(_IDENTIFYING_FIELDS, ""))
+
+
+def _history_anonymize(events: QuerySet[OrderEvent]) -> None:
+    events.filter(actor_kind=OrderEvent.Actor.PATIENT).update(actor_id=None, actor_label="")
+    # Corrections keep which details changed, not their values.
+    corrected = events.filter(changes__has_any_keys=PATIENT_FIELDS).only("pk", "changes")
+    for chunk in chunked(corrected.iterator()):
+        for event in chunk:
+            for name in PATIENT_FIELDS:
+                if name in event.changes:
+                    event.changes[name] = ["", ""]
+        OrderEvent.objects.bulk_update(chunk, ["changes"])

@@ -2,7 +2,8 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "insecure-tests-only")
+# Long enough for the production start-up check, which tests run under (DEBUG off).
+os.environ.setdefault("SECRET_KEY", "tests-only-" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2)
 
 from portal.settings import *  # noqa: F403
 
@@ -15,3 +16,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 # Jobs run in-process after commit, so tests see their effects at once; the queue's own tests
 # (tests/test_jobs.py) switch it on and run a real worker.
 JOBS_IN_PROCESS = True
+
+# The test client and the browser speak plain HTTP (tests/portal/test_security.py checks
+# the production values).
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# No `collectstatic` before tests: plain names, and WhiteNoise finds files per request.
+STORAGES = STORAGES | {  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+}
+WHITENOISE_AUTOREFRESH = True

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+STRONG_KEY = "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2
 SHOW = (
     "import portal.settings as s; db = s.DATABASES['default'];"
     "print(db['ENGINE'], db['NAME'], db.get('OPTIONS', {}).get('transaction_mode'))"
@@ -41,6 +42,6 @@ def test_it_runs_on_an_sqlite_file_with_immediate_transactions_by_default():
 
 
 def test_it_takes_postgresql_from_database_url():
-    result = settings_of(SECRET_KEY="x", DATABASE_URL="postgres://u@db.example:5432/portal")
+    result = settings_of(SECRET_KEY=STRONG_KEY, DATABASE_URL="postgres://u@db.example:5432/portal")
 
     assert result.stdout.split() == ["django.db.backends.postgresql", "portal", "None"]
