@@ -13,6 +13,7 @@ from copy import copy
 from datetime import datetime, timedelta
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -56,6 +57,14 @@ from exchange.orders import (
 admin.site.site_header = _("Medihost — administration")
 admin.site.site_title = _("Medihost — administration")
 admin.site.index_title = _("Portal administration")
+
+if apps.is_installed("procrastinate.contrib.django"):
+    # The job queue (PostgreSQL only) brings an admin page of its jobs that speaks only English;
+    # the admin is Russian, so the queue is watched with its own tools instead. Its admin module
+    # is imported here first, since the queue's app comes after this one.
+    from procrastinate.contrib.django import admin as job_admin
+
+    admin.site.unregister(job_admin.models.ProcrastinateJob)
 
 
 def clinic_time(value: datetime | None, clinic: Clinic, layout: str = MINUTES) -> str:

@@ -7,8 +7,9 @@ for every title Django builds that way.
 
 Django's messages that agree with the model's name in gender ("клиника ... был успешно
 добавлен") cannot be fixed that way: this project's catalogue rewords them so that no word
-has to agree ("Добавлено: клиника «…»"). The catalogue wins over Django's own (LOCALE_PATHS
-come first); the msgids are listed below only so that makemessages keeps them.
+has to agree ("Добавлено: клиника «…»"), and says which zone the history's times are in. The
+catalogue wins over Django's own (LOCALE_PATHS come first); the msgids are listed below only
+so that makemessages keeps them.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ REWORDED_DJANGO_MESSAGES = (
     gettext_noop("Successfully deleted %(count)d %(items)s."),
     gettext_noop("Cannot delete %(name)s"),
     gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Date/time"),
     gettext_noop(
         "Deleting the %(object_name)s '%(escaped_object)s' would result in deleting related "
         "objects, but your account doesn't have permission to delete the following types of "

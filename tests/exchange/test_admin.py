@@ -77,6 +77,9 @@ def test_it_replaces_a_key_after_asking_and_the_old_one_stops(staff, clinic):
     assert staff.get(f"/services/export.php?client_key={key}&start=0").status_code == 200
     assert staff.get(f"/services/export.php?client_key={SAMPLE_KEY}&start=0").status_code == 403
     assert LogEntry.objects.get().get_change_message() == "Ключ клиента заменён."
+    history = staff.get(f"/admin/exchange/clinic/{clinic.pk}/history/").content.decode()
+    columns = html.fromstring(history).xpath("//div[@id='change-history']//thead//th/text()")
+    assert columns[0] == "Дата и время (UTC)"
 
 
 def test_it_revokes_a_key_after_asking(staff, clinic, other_clinic):
