@@ -70,7 +70,7 @@ class Clinic(models.Model):
     # revoked), since many clinics may have none and NULLs do not collide in the unique index.
     # The key itself is never stored.
     key_digest = models.CharField(  # noqa: DJ001
-        max_length=64, null=True, blank=True, editable=False
+        _("client key digest"), max_length=64, null=True, blank=True, editable=False
     )
     dialect = models.CharField(
         _("export spelling"), max_length=8, choices=Dialect.choices, default=Dialect.SAMPLE
@@ -81,7 +81,7 @@ class Clinic(models.Model):
         default=CancelledStatus.CANCELLED,
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("clinic")
@@ -110,7 +110,9 @@ class Clinic(models.Model):
 class ResourceGroup(models.Model):
     """A specialty or kind of room, as the MIS groups its resources."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="groups")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="groups", verbose_name=_("clinic")
+    )
     mis_id = models.BigIntegerField(_("MIS id"))
     name = models.CharField(_("name"), max_length=255)
     pos = models.IntegerField(_("position"), default=0)
@@ -136,21 +138,33 @@ class ResourceQuerySet(models.QuerySet):
 class Resource(models.Model):
     """A doctor or a room. The primary key is the portal id that patients' orders refer to."""
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="resources")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="resources", verbose_name=_("clinic")
+    )
     # Empty for a resource made by hand on the portal: MIS imports never touch those.
-    mis_id = models.BigIntegerField(_("MIS id"), null=True, blank=True)
+    mis_id = models.BigIntegerField(
+        _("MIS id"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for a resource made on the portal: imports never touch it."),
+    )
     group = models.ForeignKey(
         ResourceGroup,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="resources",
+        verbose_name=_("group"),
     )
     name = models.CharField(_("name"), max_length=255)
     time_step = models.PositiveSmallIntegerField(_("time step, minutes"), default=30)
     pos = models.IntegerField(_("position"), default=0)
     # A resource the MIS stopped sending: hidden from booking, its orders kept and exported.
-    is_retired = models.BooleanField(_("retired"), default=False)
+    is_retired = models.BooleanField(
+        _("retired"),
+        default=False,
+        help_text=_("Hidden from patients; its orders are kept and still exported."),
+    )
 
     objects = ResourceQuerySet.as_manager()
 
@@ -181,8 +195,12 @@ class Schedule(models.Model):
     """
 
     # Beside `resource` so that an import compares one clinic's schedules through one index.
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="schedules")
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="schedules")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("clinic")
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("resource")
+    )
     mis_id = models.BigIntegerField(_("MIS id"), null=True, blank=True)
     date = models.DateField(_("date"))
     starts_at = models.DateTimeField(_("work starts"))
@@ -197,8 +215,11 @@ class Schedule(models.Model):
         indexes = [
             # Serves the free-slot query: one resource, a week of dates.
             models.Index(fields=["resource", "date"], name="schedule_resource_date_idx"),
-            # Serves the import's comparison of a clinic's schedules.
+            # Serves the import's comparison of a clinic's schedules, and the admin's list
+            # filtered by clinic, latest date first.
             models.Index(fields=["clinic", "date"], name="schedule_clinic_date_idx"),
+            # Serves the admin's list of all clinics' schedules, latest date first.
+            models.Index(fields=["date"], name="schedule_date_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -244,8 +265,15 @@ class Appointment(models.Model):
     """Time the MIS reports busy. `title` may name another patient: never shown to patients."""
 
     # Part of the MIS's key: (tablename, id) is unique only within one clinic.
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="appointments")
-    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="appointments")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("clinic")
+    )
+    resource = models.ForeignKey(
+        Resource,
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        verbose_name=_("resource"),
+    )
     table = models.CharField(_("MIS table"), max_length=64)
     mis_id = models.BigIntegerField(_("MIS id"))
     starts_at = models.DateTimeField(_("starts"))
@@ -261,6 +289,9 @@ class Appointment(models.Model):
         indexes = [
             # Serves the free-slot query: what is busy on one resource in a window.
             models.Index(fields=["resource", "starts_at"], name="appointment_resource_time_idx"),
+            # Serve the admin's list, latest first: filtered by clinic, and of all clinics.
+            models.Index(fields=["clinic", "starts_at"], name="appointment_clinic_time_idx"),
+            models.Index(fields=["starts_at"], name="appointment_time_idx"),
         ]
         constraints = [
             # The MIS's key; also serves the import's lookups by clinic.
@@ -327,14 +358,19 @@ class Order(models.Model):
     HOLDING_STATUSES = (Status.RECEIVED, Status.ACCEPTED)
 
     # Kept beside `resource` (which never changes clinic) so the export reads one index.
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="orders")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="orders")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="orders", verbose_name=_("clinic")
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="orders", verbose_name=_("resource")
+    )
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="orders",
+        verbose_name=_("patient"),
     )
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
     status = models.PositiveSmallIntegerField(
@@ -367,6 +403,11 @@ class Order(models.Model):
             models.Index(fields=["resource", "starts_at"], name="order_resource_time_idx"),
             # Serves a patient's "My orders" page.
             models.Index(fields=["patient", "starts_at"], name="order_patient_time_idx"),
+            # Serve the admin's list, latest reception first, and its date drill-down:
+            # filtered by clinic, and of all clinics (also filtered by status, which most
+            # orders share, so the scan stops early).
+            models.Index(fields=["clinic", "starts_at"], name="order_clinic_time_idx"),
+            models.Index(fields=["starts_at"], name="order_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=[0, 1, 2, 3]), name="order_status_known"),
@@ -423,7 +464,9 @@ class OrderEvent(models.Model):
         MOVED = "moved", _("moved")
         CORRECTED = "corrected", _("details corrected")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
     at = models.DateTimeField(_("when"))
     actor_kind = models.CharField(_("who"), max_length=16, choices=Actor.choices)
     # The user's id, or the import journal entry's for an MIS import.
@@ -464,8 +507,10 @@ class ImportRecord(models.Model):
         REJECTED = "rejected", pgettext_lazy("import outcome", "Rejected")
         FAILED = "failed", pgettext_lazy("import outcome", "Failed")
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="imports")
-    received_at = models.DateTimeField(_("received"))
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="imports", verbose_name=_("clinic")
+    )
+    received_at = models.DateTimeField(_("received at"))
     size = models.PositiveBigIntegerField(_("size, bytes"))
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
@@ -479,6 +524,11 @@ class ImportRecord(models.Model):
         indexes = [
             # Serves the admin's per-clinic journal, newest first.
             models.Index(fields=["clinic", "-received_at"], name="import_clinic_received_idx"),
+            # Serves the admin's journal of all clinics, newest first.
+            models.Index(fields=["received_at"], name="import_received_idx"),
+            # Serves the admin's journal filtered by outcome, newest first: the rejected and
+            # failed imports are few among many applied ones.
+            models.Index(fields=["outcome", "received_at"], name="import_outcome_received_idx"),
         ]
 
     def __str__(self) -> str:

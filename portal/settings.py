@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "accounts.lockouts.LockoutsConfig",  # django-axes
     "accounts",
     "exchange",
     "booking",
@@ -146,6 +146,8 @@ LOGGING = {
 # The MIS exchange.
 DEFAULT_CLINIC_TIMEZONE = env("DEFAULT_CLINIC_TIMEZONE", default="Europe/Moscow")
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+# The test console on /services/ (a dry run for integrators) takes smaller documents.
+CONSOLE_MAX_BYTES = env.int("CONSOLE_MAX_BYTES", default=2 * 1024 * 1024)
 # Django's own body limit must not answer first (it says 400): the import endpoint answers
 # 413 itself at IMPORT_MAX_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES

@@ -3,7 +3,7 @@ row, moves LastChangedOn and reaches the MIS in the next export."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -36,8 +36,8 @@ def decide_by_import(client, order, status: int = 1) -> None:
 
 
 def admin_form(order: Order, **changes) -> dict:
-    # The admin shows and reads times in UTC.
-    starts_at = changes.pop("starts_at", order.starts_at).astimezone(UTC)
+    # The admin shows and reads an order's time in its clinic's zone.
+    starts_at = changes.pop("starts_at", order.starts_at).astimezone(order.clinic.tzinfo)
     form = {
         "status": order.status,
         "resource": order.resource_id,
