@@ -8,7 +8,13 @@ from datetime import datetime
 import pytest
 
 from exchange.models import Resource
-from tests.booking.conftest import DAY, make_schedule, when
+from tests.booking.conftest import (  # noqa: F401  (fixtures shared with booking's tests)
+    DAY,
+    make_clinic,
+    make_schedule,
+    post_xml,
+    when,
+)
 from tests.factories import make_group, make_resource
 from workspace.models import Membership
 
