@@ -19,9 +19,7 @@ class SlotUnavailable(BookingError):
 
 
 class BookingPaused(BookingError):
-    message = _(
-        "Online booking at this clinic is paused for now. Please call the clinic to book."
-    )
+    message = _("Online booking at this clinic is paused for now. Please call the clinic to book.")
 
 
 class TooManyOrders(BookingError):

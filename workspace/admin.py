@@ -69,7 +69,9 @@ class SyncFlipInline(admin.TabularInline):
     def get_queryset(self, request):
         # The last changes only: a flapping clinic would list thousands.
         recent = SyncFlip.objects.filter(clinic=self.parent_instance).order_by("-at", "-pk")[:20]
-        return super().get_queryset(request).filter(pk__in=list(recent.values_list("pk", flat=True)))
+        return (
+            super().get_queryset(request).filter(pk__in=list(recent.values_list("pk", flat=True)))
+        )
 
     def get_formset(self, request, obj=None, **kwargs):
         self.parent_instance = obj

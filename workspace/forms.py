@@ -78,7 +78,9 @@ class DeskFilterForm(forms.Form):
         empty_value=None,
     )
     resource = forms.ModelChoiceField(
-        label=_("Doctor or room"), queryset=Resource.objects.none(), required=False,
+        label=_("Doctor or room"),
+        queryset=Resource.objects.none(),
+        required=False,
         empty_label=_("all"),
     )
 

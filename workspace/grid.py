@@ -71,7 +71,9 @@ def grid_rows(columns: list[Column], *, zone: ZoneInfo, step: int) -> list[Row]:
     first = floor(min(_minutes(s, day, zone) for s, _, day in spans) / step) * step
     last = ceil(max(_minutes(e, day, zone) for _, e, day in spans) / step) * step
     count = max((last - first) // step, 1)
-    layouts = [_column_cells(column, zone=zone, first=first, step=step, count=count) for column in columns]
+    layouts = [
+        _column_cells(column, zone=zone, first=first, step=step, count=count) for column in columns
+    ]
     return [
         Row(
             clock=time((first + index * step) // 60 % 24, (first + index * step) % 60),

@@ -37,7 +37,9 @@ class Membership(models.Model):
         ordering = ["clinic", "user__email"]
         constraints = [
             # Also serves the access check of every workspace page (user, clinic).
-            models.UniqueConstraint(fields=["user", "clinic"], name="membership_unique_user_clinic"),
+            models.UniqueConstraint(
+                fields=["user", "clinic"], name="membership_unique_user_clinic"
+            ),
             models.CheckConstraint(
                 condition=Q(role__in=["manager", "registrar"]), name="membership_role_known"
             ),
@@ -138,9 +140,7 @@ class ResourceProfile(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    patients = models.CharField(
-        _("sees"), max_length=8, choices=Patients.choices, blank=True
-    )
+    patients = models.CharField(_("sees"), max_length=8, choices=Patients.choices, blank=True)
     accepts_oms = models.BooleanField(_("accepts ОМС (compulsory insurance)"), default=False)
     accepts_dms = models.BooleanField(_("accepts ДМС (voluntary insurance)"), default=False)
 
@@ -264,7 +264,11 @@ class DayException(models.Model):
                     break_starts_at__isnull=True,
                     break_ends_at__isnull=True,
                 )
-                | Q(ends_at__gt=F("starts_at"), break_starts_at__isnull=True, break_ends_at__isnull=True)
+                | Q(
+                    ends_at__gt=F("starts_at"),
+                    break_starts_at__isnull=True,
+                    break_ends_at__isnull=True,
+                )
                 | Q(
                     ends_at__gt=F("starts_at"),
                     break_starts_at__gt=F("starts_at"),

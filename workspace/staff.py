@@ -21,7 +21,9 @@ class InvitationInvalid(Exception):
     """The link is tampered with, expired, revoked, or already used."""
 
 
-def invitation_send(*, clinic: Clinic, email: str, role: str, invited_by, base_url: str) -> Invitation:
+def invitation_send(
+    *, clinic: Clinic, email: str, role: str, invited_by, base_url: str
+) -> Invitation:
     """Invites `email` to the clinic's staff, renewing a pending invitation of the address."""
     email = User.objects.normalize_email(email)
     invitation, _ = Invitation.objects.update_or_create(

@@ -110,7 +110,10 @@ def sync_health(clinic: Clinic, *, now: datetime) -> SyncHealth:
         last_received=journal.first(),
         last_failure=journal.filter(outcome__in=[Outcome.REJECTED, Outcome.FAILED]).first(),
         sections=[
-            (label, applied.filter(counts__has_key=name).values_list("received_at", flat=True).first())
+            (
+                label,
+                applied.filter(counts__has_key=name).values_list("received_at", flat=True).first(),
+            )
             for name, label in SECTIONS.items()
         ],
         imports_24h=len(recent_counts),

@@ -77,7 +77,10 @@ def template_days(
 
 
 def schedules_materialize(
-    *, clinic: Clinic | None = None, resource_ids: list[int] | None = None, now: datetime | None = None
+    *,
+    clinic: Clinic | None = None,
+    resource_ids: list[int] | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Makes the templated resources' schedules (of `clinic`, or `resource_ids`, or all)
     match their templates; returns how many rows it wrote or removed."""
@@ -87,7 +90,9 @@ def schedules_materialize(
         templates = templates.filter(resource__clinic=clinic)
     if resource_ids is not None:
         templates = templates.filter(resource_id__in=resource_ids)
-    templates = templates.select_related("resource__clinic").prefetch_related("weekly", "exceptions")
+    templates = templates.select_related("resource__clinic").prefetch_related(
+        "weekly", "exceptions"
+    )
     days = 7 * settings.WORKSPACE_TEMPLATE_WEEKS
     changed = 0
     for template in templates:

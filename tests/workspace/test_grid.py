@@ -28,7 +28,14 @@ def test_it_lays_out_work_breaks_and_holders_by_row(clinic):
 
     rows = grid_rows([column], zone=clinic.tzinfo, step=30)
 
-    assert [row.clock for row in rows] == [time(9), time(9, 30), time(10), time(10, 30), time(11), time(11, 30)]
+    assert [row.clock for row in rows] == [
+        time(9),
+        time(9, 30),
+        time(10),
+        time(10, 30),
+        time(11),
+        time(11, 30),
+    ]
     kinds = [row.cells[0].kind if row.cells[0] else None for row in rows]
     assert kinds == ["free", "free", "break", "free", "busy", None]
     assert rows[4].cells[0].rowspan == 2

@@ -50,23 +50,29 @@ def test_a_clinic_without_imports_was_never_connected(clinic, now):
     assert state(clinic, now) == SyncState.NEVER
 
 
+# Imports by how long ago they came (minutes) and what came of them.
+GOOD = (APPLIED, WITH_APPOINTMENTS)
+NO_APPOINTMENTS = (APPLIED, ORDERS_ONLY)
+BAD = (REJECTED, {"errors": 1})
+
+
 @pytest.mark.parametrize(
     ("history", "expected"),
     [
-        ([(60, APPLIED, WITH_APPOINTMENTS)], SyncState.HEALTHY),
-        ([(179, APPLIED, WITH_APPOINTMENTS)], SyncState.HEALTHY),
-        ([(181, APPLIED, WITH_APPOINTMENTS)], SyncState.LATE),
-        ([(240, APPLIED, WITH_APPOINTMENTS), (5, APPLIED, ORDERS_ONLY)], SyncState.LATE),
-        ([(5, REJECTED, {"errors": 1})], SyncState.LATE),
-        ([(60, APPLIED, WITH_APPOINTMENTS), (10, REJECTED, {"errors": 1})], SyncState.FAILING),
-        ([(60, APPLIED, WITH_APPOINTMENTS), (10, "failed", {})], SyncState.FAILING),
-        ([(60, APPLIED, WITH_APPOINTMENTS), (10, REJECTED, {}), (5, APPLIED, ORDERS_ONLY)], SyncState.HEALTHY),
-        ([(60, APPLIED, WITH_APPOINTMENTS), (10, REJECTED, {}), (5, DRY_RUN, WITH_APPOINTMENTS)], SyncState.FAILING),
-        ([(240, DRY_RUN, WITH_APPOINTMENTS)], SyncState.LATE),
+        ([(60, GOOD)], SyncState.HEALTHY),
+        ([(179, GOOD)], SyncState.HEALTHY),
+        ([(181, GOOD)], SyncState.LATE),
+        ([(240, GOOD), (5, NO_APPOINTMENTS)], SyncState.LATE),
+        ([(5, BAD)], SyncState.LATE),
+        ([(60, GOOD), (10, BAD)], SyncState.FAILING),
+        ([(60, GOOD), (10, ("failed", {}))], SyncState.FAILING),
+        ([(60, GOOD), (10, BAD), (5, NO_APPOINTMENTS)], SyncState.HEALTHY),
+        ([(60, GOOD), (10, BAD), (5, (DRY_RUN, WITH_APPOINTMENTS))], SyncState.FAILING),
+        ([(240, (DRY_RUN, WITH_APPOINTMENTS))], SyncState.LATE),
     ],
-)  # fmt: skip
+)
 def test_the_state_follows_the_journal(clinic, now, history, expected):
-    for minutes_ago, outcome, counts in history:
+    for minutes_ago, (outcome, counts) in history:
         record(clinic, now - timedelta(minutes=minutes_ago), outcome, counts)
 
     assert state(clinic, now) == expected
@@ -103,8 +109,8 @@ def test_a_fresh_clinic_offers_its_slots(doctor, clinic, now):
 
 
 def test_the_booking_service_refuses_while_paused(doctor, stale, now, patient):
-    from tests.booking.conftest import FORM
     from booking.services import PatientDetails
+    from tests.booking.conftest import FORM
 
     details = PatientDetails(**{**FORM, "name3": "", "aim": ""})
     with pytest.raises(BookingPaused):
@@ -160,7 +166,9 @@ def test_it_emails_the_managers_and_admins_once_per_pause_and_once_on_resuming(
     assert not SyncFlip.objects.filter(processed_at__isnull=True).exists()
 
 
-def test_a_failing_mail_server_leaves_the_flip_to_the_next_run(clinic, now, watchers, monkeypatch, mailoutbox):
+def test_a_failing_mail_server_leaves_the_flip_to_the_next_run(
+    clinic, now, watchers, monkeypatch, mailoutbox
+):
     record(clinic, now - timedelta(hours=4))
 
     def refuse(*args, **kwargs):

@@ -42,7 +42,9 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "reject_form": RejectForm(),
         "move_resource": resource,
         "move_resources": Resource.objects.bookable().filter(clinic=request.clinic),
-        "offers": sorted(desk.move_offers(order=order, resource=resource, now=timezone.now()).items()),
+        "offers": sorted(
+            desk.move_offers(order=order, resource=resource, now=timezone.now()).items()
+        ),
     }
     return render(request, "workspace/order_detail.html", context)
 
@@ -51,8 +53,12 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @clinic_member
 def order_accept(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order(request, order_id)
-    return _decide(request, order, lambda: desk.desk_accept(user=request.user, order=order),
-                   _("The order is accepted; the patient gets an email."))
+    return _decide(
+        request,
+        order,
+        lambda: desk.desk_accept(user=request.user, order=order),
+        _("The order is accepted; the patient gets an email."),
+    )
 
 
 @require_POST
@@ -64,8 +70,12 @@ def order_reject(request: HttpRequest, order_id: int) -> HttpResponse:
         messages.error(request, _("Write the reason for the patient to reject the order."))
         return redirect("workspace:order", clinic_id=request.clinic.pk, order_id=order.pk)
     reason = form.cleaned_data["reason"]
-    return _decide(request, order, lambda: desk.desk_reject(user=request.user, order=order, reason=reason),
-                   _("The order is rejected; the patient gets an email with the reason."))
+    return _decide(
+        request,
+        order,
+        lambda: desk.desk_reject(user=request.user, order=order, reason=reason),
+        _("The order is rejected; the patient gets an email with the reason."),
+    )
 
 
 @require_POST
@@ -77,7 +87,9 @@ def order_move(request: HttpRequest, order_id: int) -> HttpResponse:
     return _decide(
         request,
         order,
-        lambda: desk.desk_move(user=request.user, order=order, resource=resource, starts_at=starts_at),
+        lambda: desk.desk_move(
+            user=request.user, order=order, resource=resource, starts_at=starts_at
+        ),
         _("The order is moved; the patient gets an email with the new time."),
     )
 
@@ -103,8 +115,10 @@ def _move_target(request: HttpRequest, order: Order) -> Resource:
     if not wanted:
         return order.resource
     try:
-        return Resource.objects.bookable().select_related("clinic").get(
-            pk=int(wanted), clinic=request.clinic
+        return (
+            Resource.objects.bookable()
+            .select_related("clinic")
+            .get(pk=int(wanted), clinic=request.clinic)
         )
     except (ValueError, Resource.DoesNotExist):
         raise Http404 from None

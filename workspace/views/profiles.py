@@ -36,6 +36,8 @@ def resource_profile(request: HttpRequest, resource_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The profile of %(name)s is saved.") % {"name": resource.name})
-        return redirect("workspace:resource-profile", clinic_id=request.clinic.pk, resource_id=resource.pk)
+        return redirect(
+            "workspace:resource-profile", clinic_id=request.clinic.pk, resource_id=resource.pk
+        )
     context = {"resource": resource, "form": form}
     return render(request, "workspace/resource_profile.html", context)

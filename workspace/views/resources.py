@@ -68,7 +68,9 @@ def group_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 @manager_only
 def group_delete(request: HttpRequest, group_id: int) -> HttpResponse:
-    group = get_object_or_404(ResourceGroup, pk=group_id, clinic=request.clinic, mis_id__isnull=True)
+    group = get_object_or_404(
+        ResourceGroup, pk=group_id, clinic=request.clinic, mis_id__isnull=True
+    )
     group.delete()
     messages.success(request, _("The group is deleted; its doctors stay, without a group."))
     return redirect("workspace:resources", clinic_id=request.clinic.pk)

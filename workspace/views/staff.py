@@ -43,7 +43,10 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, _("You cannot remove yourself: ask another manager."))
     else:
         staff.membership_remove(membership=membership, by=request.user)
-        messages.success(request, _("%(email)s no longer works in the workspace.") % {"email": membership.user.email})
+        messages.success(
+            request,
+            _("%(email)s no longer works in the workspace.") % {"email": membership.user.email},
+        )
     return redirect("workspace:staff", clinic_id=request.clinic.pk)
 
 
@@ -73,7 +76,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.email != invitation.email:
             return render(request, "workspace/join_other_account.html", context, status=403)
         if request.method == "POST":
-            return _joined(request, lambda: staff.invitation_accept(invitation=invitation, user=request.user))
+            return _joined(
+                request, lambda: staff.invitation_accept(invitation=invitation, user=request.user)
+            )
         return render(request, "workspace/join.html", context)
     if User.objects.filter(email=invitation.email).exists():
         context["login_url"] = f"{reverse('login')}?next={request.path}"
@@ -98,5 +103,7 @@ def _joined(request: HttpRequest, accept) -> HttpResponse:
         return render(request, "workspace/join_invalid.html", status=400)
     if not request.user.is_authenticated:
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-    messages.success(request, _("Welcome to the workspace of %(clinic)s.") % {"clinic": membership.clinic})
+    messages.success(
+        request, _("Welcome to the workspace of %(clinic)s.") % {"clinic": membership.clinic}
+    )
     return redirect("workspace:dashboard", clinic_id=membership.clinic_id)
