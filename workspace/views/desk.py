@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -22,13 +22,21 @@ PAGE_SIZE = 50
 @clinic_member
 def orders(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(timezone=request.clinic.tzinfo)
-    form = DeskFilterForm(request.GET or None, clinic=request.clinic, today=today)
-    filters = form.cleaned_data if form.is_valid() else {"first_day": today, "days": 7}
+    defaults = {"first_day": today, "days": 7}
+    form = DeskFilterForm(request.GET or None, initial=defaults, clinic=request.clinic, today=today)
+    filters = form.cleaned_data if form.is_valid() else defaults
     found = desk.desk_orders(request.clinic, **filters)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), **filters}
+    last_day = filters["first_day"] + timedelta(days=filters["days"] - 1)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "last_day": last_day,
+        **filters,
+    }
     return render(request, "workspace/orders.html", context)
 
 
