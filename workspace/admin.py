@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from exchange.models import ImportRecord
 from workspace.models import (
     ClinicProfile,
     ClinicSync,
@@ -106,7 +107,8 @@ class ClinicSyncAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("last import"))
     def last_outcome(self, clinic) -> str:
-        return clinic.sync_last_outcome or "—"
+        outcome = clinic.sync_last_outcome
+        return ImportRecord.Outcome(outcome).label if outcome else "—"
 
     @admin.display(description=_("pause booking after"))
     def late_after(self, clinic):

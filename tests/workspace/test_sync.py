@@ -225,3 +225,22 @@ def test_the_admin_lists_every_clinics_state(admin_client, clinic, other_clinic,
 
     assert clinic.name in page and other_clinic.name in page
     assert "опаздывает" in page and "не подключалась" in page
+
+
+def test_the_admin_sets_a_clinics_limit(admin_client, clinic):
+    url = f"/admin/workspace/clinicsync/{clinic.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+
+    response = admin_client.post(
+        url,
+        {
+            "sync_policy-TOTAL_FORMS": 1,
+            "sync_policy-INITIAL_FORMS": 0,
+            "sync_policy-0-late_after": "01:30:00",
+            "sync_flips-TOTAL_FORMS": 0,
+            "sync_flips-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()
+    assert SyncPolicy.objects.get(clinic=clinic).late_after == timedelta(hours=1, minutes=30)
