@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -147,13 +148,15 @@ class ResourceForm(forms.ModelForm):
     class Meta:
         model = Resource
         fields = ["name", "group", "time_step", "pos", "is_retired"]
-        labels = {"is_retired": _("hidden from patients")}
+        labels = {"group": _("Group"), "is_retired": _("Hidden from patients")}
 
     def __init__(self, *args, clinic, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.clinic = clinic
         self.fields["group"].queryset = ResourceGroup.objects.filter(clinic=clinic)
-        self.fields["time_step"].min_value = 5
+        # A step under five minutes would cut a day into hundreds of slots.
+        self.fields["time_step"].validators.append(MinValueValidator(5))
+        self.fields["time_step"].widget.attrs["min"] = 5
 
 
 class GroupForm(forms.ModelForm):

@@ -161,11 +161,6 @@ class ResourceProfile(models.Model):
     def __str__(self) -> str:
         return str(self.resource)
 
-    @property
-    def shown_specialty(self) -> str:
-        group = self.resource.group
-        return self.specialty or (group.name if group is not None else "")
-
 
 class Hours(models.Model):
     """Wall-clock working hours with an optional break, in the clinic's time zone."""

@@ -31,6 +31,12 @@ def span(value: timedelta | None) -> str:
 
 
 @register.filter
+def unbroken(text: str) -> str:
+    """A phone number kept on one line: no-break spaces and hyphens."""
+    return text.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+@register.filter
 def patient_name(order) -> str:
     return " ".join(part for part in (order.name1, order.name2, order.name3) if part)
 
