@@ -50,9 +50,12 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "reject_form": RejectForm(),
         "move_resource": resource,
         "move_resources": Resource.objects.bookable().filter(clinic=request.clinic),
+        # Only an order that holds time can move.
         "offers": sorted(
             desk.move_offers(order=order, resource=resource, now=timezone.now()).items()
-        ),
+        )
+        if order.is_holding
+        else [],
     }
     return render(request, "workspace/order_detail.html", context)
 
