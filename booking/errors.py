@@ -18,6 +18,10 @@ class SlotUnavailable(BookingError):
     message = _("This time cannot be booked: it is outside the schedule or too soon.")
 
 
+class BookingPaused(BookingError):
+    message = _("Online booking at this clinic is paused for now. Please call the clinic to book.")
+
+
 class TooManyOrders(BookingError):
     def __init__(self, limit: int) -> None:
         self.limit = limit

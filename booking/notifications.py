@@ -53,7 +53,7 @@ def send_pending_notices(event_ids: Iterable[int] | None = None) -> list[int]:
         template = TEMPLATES.get(event.action)
         try:
             if template is not None and event.order.email:
-                send_decision(event.order, template)
+                send_decision(event.order, template, reason=event.changes.get("reason", ""))
         except Exception:
             logger.exception("could not email the patient of order %s", event.order_id)
             unsent.append(event.pk)
@@ -63,9 +63,15 @@ def send_pending_notices(event_ids: Iterable[int] | None = None) -> list[int]:
     return unsent
 
 
-def send_decision(order: Order, template: str) -> None:
+def send_decision(order: Order, template: str, *, reason: str = "") -> None:
+    """`reason` is what the clinic said about its decision (why it rejects), if anything."""
     with translation.override("ru"), timezone.override(order.clinic.tzinfo):
-        context = {"order": order, "clinic": order.clinic, "resource": order.resource}
+        context = {
+            "order": order,
+            "clinic": order.clinic,
+            "resource": order.resource,
+            "reason": reason,
+        }
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}.txt", context)
         message = EmailMessage(subject, body, to=[order.email])

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils.module_loading import import_string
 
 from booking.slots import Slot, WorkingInterval, free_slots
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
@@ -52,6 +53,12 @@ def clinic_groups(clinic: Clinic) -> tuple[list[ResourceGroup], list[Resource]]:
     return groups, ungrouped
 
 
+def booking_paused(clinic: Clinic, now: datetime) -> bool:
+    """Whether the clinic's online booking is paused now, by any of
+    settings.BOOKING_PAUSE_CHECKS (functions of the clinic and now, named by dotted path)."""
+    return any(import_string(path)(clinic, now) for path in settings.BOOKING_PAUSE_CHECKS)
+
+
 def earliest_bookable(now: datetime) -> datetime:
     return now + timedelta(minutes=settings.BOOKING_LEAD_MINUTES)
 
@@ -59,8 +66,9 @@ def earliest_bookable(now: datetime) -> datetime:
 def resource_slots(
     *, resource: Resource, first_day: date, days: int, now: datetime
 ) -> dict[date, list[Slot]]:
-    """Free slots of `days` clinic-local days from `first_day`, by day, in three queries."""
-    if resource.is_retired:
+    """Free slots of `days` clinic-local days from `first_day`, by day, in three queries
+    and what the pause checks ask; none while the clinic's booking is paused."""
+    if resource.is_retired or booking_paused(resource.clinic, now):
         return {}
     last_day = first_day + timedelta(days=days)
     intervals = [

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from booking.errors import (
     BookingError,
+    BookingPaused,
     CannotCancel,
     SlotTaken,
     SlotUnavailable,
     TooManyOrders,
 )
-from booking.selectors import bookable_resources, resource_slots
+from booking.selectors import bookable_resources, booking_paused, resource_slots
 from exchange import orders
 from exchange.locking import lock_resources
 from exchange.models import Appointment, Order, Resource
@@ -61,6 +62,8 @@ def order_create(
         resource = bookable_resources().select_related("clinic").filter(pk=resource.pk).first()
         if resource is None:
             raise SlotUnavailable
+        if booking_paused(resource.clinic, now):
+            raise BookingPaused
         local_day = starts_at.astimezone(resource.clinic.tzinfo).date()
         day_slots = resource_slots(resource=resource, first_day=local_day, days=1, now=now)
         slot = next((s for s in day_slots.get(local_day, []) if s.starts_at == starts_at), None)

@@ -113,7 +113,8 @@ class ResourceGroup(models.Model):
     clinic = models.ForeignKey(
         Clinic, on_delete=models.CASCADE, related_name="groups", verbose_name=_("clinic")
     )
-    mis_id = models.BigIntegerField(_("MIS id"))
+    # Empty for a group made by hand on the portal: MIS imports never touch those.
+    mis_id = models.BigIntegerField(_("MIS id"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=255)
     pos = models.IntegerField(_("position"), default=0)
 
@@ -122,7 +123,11 @@ class ResourceGroup(models.Model):
         verbose_name_plural = _("resource groups")
         ordering = ["clinic", "pos", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "mis_id"], name="group_unique_mis_id"),
+            models.UniqueConstraint(
+                fields=["clinic", "mis_id"],
+                condition=Q(mis_id__isnull=False),
+                name="group_unique_mis_id",
+            ),
         ]
 
     def __str__(self) -> str:

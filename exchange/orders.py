@@ -195,11 +195,13 @@ class OrderChanges:
         ends_at: datetime | None = None,
         details: Mapping[str, str] | None = None,
         seen_at: datetime | None = None,
+        reason: str = "",
     ) -> bool:
         """Applies to a locked `order` what differs from it; False when nothing does.
 
         `seen_at` is when the changer last saw the order (the MIS's LastChangedOn): a change
-        made on the portal since then wins, and this one is refused.
+        made on the portal since then wins, and this one is refused. A `reason` (why the
+        clinic rejects, say) is kept in the event's changes, for the patient to read.
         """
         wanted = {
             "status": status,
@@ -229,6 +231,8 @@ class OrderChanges:
         changes = {
             name: [_json(getattr(order, name)), _json(value)] for name, value in differs.items()
         }
+        if reason:
+            changes["reason"] = reason
         for name, value in differs.items():
             setattr(order, name, value)
         order.last_changed_at = self._stamp(order.clinic_id)
@@ -359,12 +363,16 @@ def order_decide(
     order: Order,
     status: int,
     seen_at: datetime | None = None,
+    reason: str = "",
     now: datetime | None = None,
 ) -> Order:
-    """The clinic's decision (received, accepted, rejected), by its MIS, staff or the admin."""
+    """The clinic's decision (received, accepted, rejected), by its MIS, staff or the admin.
+
+    `reason` is what the patient is told with it (why the clinic rejects, say).
+    """
     with order_changes(actor=actor, now=now) as changes:
         order = changes.reload(order)
-        changes.change(order, status=status, seen_at=seen_at)
+        changes.change(order, status=status, seen_at=seen_at, reason=reason)
     return order
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "accounts",
     "exchange",
     "booking",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_ROOT = BASE_DIR / "portal" / "root"
+# Logos and photos the clinics' staff upload. Served by Django only with DEBUG: in production
+# the web server serves MEDIA_URL from MEDIA_ROOT (an nginx `location /media/`).
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=DATA_DIR / "media")
 
 # One line per record on stderr: `key=value` text, or JSON for a log collector.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
@@ -155,9 +160,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
 # Booking.
 BOOKING_LEAD_MINUTES = env.int("BOOKING_LEAD_MINUTES", default=60)
 BOOKING_MAX_ACTIVE_ORDERS = env.int("BOOKING_MAX_ACTIVE_ORDERS", default=3)
+# What may pause a clinic's online booking: the stale-data guard of clinics with an MIS.
+BOOKING_PAUSE_CHECKS = ["workspace.sync.booking_paused"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "booking:home"
 LOGOUT_REDIRECT_URL = "booking:home"
+
+# The clinics' workspace.
+WORKSPACE_IMAGE_MAX_BYTES = env.int("WORKSPACE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+WORKSPACE_INVITATION_DAYS = env.int("WORKSPACE_INVITATION_DAYS", default=7)
+# How many weeks ahead the schedules of clinics without an MIS are made from their templates.
+WORKSPACE_TEMPLATE_WEEKS = env.int("WORKSPACE_TEMPLATE_WEEKS", default=8)
 
 # Failed sign-ins (django-axes, both sign-in pages): AXES_FAILURE_LIMIT failures within the
 # cool-off lock out that account from every address, and that address for every account.

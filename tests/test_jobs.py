@@ -11,6 +11,7 @@ import pytest
 from django.core.mail import EmailMessage
 from django.db import connection
 from procrastinate.contrib.django import app
+from procrastinate.periodic import PeriodicRegistry
 
 from exchange.models import Order, OrderEvent
 from tests.exchange.conftest import document
@@ -47,14 +48,17 @@ def jobs() -> list[tuple]:
         return [(*row[:3], json.loads(row[3])) for row in cursor.fetchall()]
 
 
-def run_worker() -> None:
+def run_worker(queues: tuple[str, ...] = ("emails",)) -> None:
     """What `manage.py procrastinate worker` runs, until the queue is empty.
 
     In a thread of its own: the worker runs its own event loop, and the browser tests may
     have left one running in this thread.
     """
     worker_app = app.with_connector(app.connector.get_worker_connector())
-    options = {"queues": ["emails"], "wait": False, "install_signal_handlers": False}
+    # No periodic deferrer: it would defer jobs from a database connection of its own that
+    # outlives the test. The tests defer what they want run.
+    worker_app.periodic_registry = PeriodicRegistry()
+    options = {"queues": list(queues), "wait": False, "install_signal_handlers": False}
     worker = threading.Thread(
         target=worker_app.run_worker, kwargs=options | {"listen_notify": False}
     )

@@ -9,7 +9,9 @@ from exchange.models import Resource, ResourceGroup
 
 def replace_groups(run: ImportRun) -> None:
     records = run.document.groups
-    existing = {group.mis_id: group for group in ResourceGroup.objects.filter(clinic=run.clinic)}
+    # Only the MIS's own groups: those made on the portal are the clinic's staff's.
+    mis_groups = ResourceGroup.objects.filter(clinic=run.clinic, mis_id__isnull=False)
+    existing = {group.mis_id: group for group in mis_groups}
     # An `rg` the parser could not read keeps its group as it is: never removed by a typo.
     incoming = {record.mis_id for record in records} | run.document.unreadable_group_ids
     gone = [group.pk for mis_id, group in existing.items() if mis_id not in incoming]
@@ -33,7 +35,8 @@ def replace_groups(run: ImportRun) -> None:
 
 def replace_resources(run: ImportRun) -> None:
     records = run.document.resources
-    groups = dict(ResourceGroup.objects.filter(clinic=run.clinic).values_list("mis_id", "pk"))
+    mis_groups = ResourceGroup.objects.filter(clinic=run.clinic, mis_id__isnull=False)
+    groups = dict(mis_groups.values_list("mis_id", "pk"))
     existing = {
         resource.mis_id: resource
         for resource in Resource.objects.filter(clinic=run.clinic, mis_id__isnull=False)

@@ -145,8 +145,9 @@ def test_it_reads_slots_in_a_bounded_number_of_queries(
     )
     fresh = Resource.objects.get(pk=resource.pk)
 
-    # The schedules, the appointments, the orders and the clinic's time zone.
-    with django_assert_max_num_queries(4):
+    # The schedules, the appointments, the orders, the clinic's time zone and whether its
+    # booking is paused.
+    with django_assert_max_num_queries(5):
         resource_slots(resource=fresh, first_day=DAY, days=7, now=now)
 
 

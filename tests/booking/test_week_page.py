@@ -36,8 +36,10 @@ def test_it_runs_the_same_few_queries_however_busy_the_doctor(
     resource, day = busy_doctor
     fill(resource, day, appointments)
 
-    # The resource with its clinic and group, schedules, appointments, orders.
-    with django_assert_max_num_queries(4):
+    # The resource with its clinic and group, schedules, appointments, orders; whether the
+    # clinic's booking is paused (for the slots, and for the page's notice); the doctor's
+    # profile (workspace/includes/public_resource.html).
+    with django_assert_max_num_queries(7):
         response = client.get(week_url(resource))
 
     assert response.status_code == 200

@@ -82,10 +82,13 @@ def test_it_books_exchanges_and_cancels_through_the_browser(
         "0", "Петрова", "Ларинов П. М."
     )  # fmt: skip
     order_id = exported.get("id")
+    # With its (here: no) appointments, as an MIS sends them: a clinic whose MIS stops
+    # sending appointments has its online booking paused (workspace.sync).
     result = _mis_import(
         live_server.url,
         f'<Orders><o id="{order_id}" status="1" '
-        f'LastChangedOn="{exported.get("LastChangedOn")}"/></Orders>',
+        f'LastChangedOn="{exported.get("LastChangedOn")}"/></Orders>'
+        '<Appointments SyncMode="full"/>',
     )
     assert result.find("Orders").get("updated") == "1"
 
