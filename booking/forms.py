@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from booking.services import PatientDetails
@@ -39,5 +42,22 @@ class OrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    # 152-ФЗ: the patient's consent to the processing of their personal data, given before
+    # anything is sent to the clinic; an order exists only with it.
+    consent = forms.BooleanField(
+        label=_("I consent to the processing of my personal data"),
+        error_messages={"required": _("Without the consent the clinic cannot register the visit.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].help_text = format_html(
+            '{} <a href="{}">{}</a>.',
+            _("The portal and the clinic use your details only to register the visit."),
+            reverse("booking:privacy"),
+            _("How personal data is processed"),
+        )
+
     def details(self) -> PatientDetails:
-        return PatientDetails(**{name: self.cleaned_data[name].strip() for name in self.fields})
+        names = (field.name for field in fields(PatientDetails))
+        return PatientDetails(**{name: self.cleaned_data[name].strip() for name in names})

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
+from booking.errors import BookingError, SlotTaken, SlotUnavailable, TooManyOrders
 from booking.slots import Slot, WorkingInterval, free_slots
 from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
 
@@ -109,3 +110,40 @@ def patient_orders(patient) -> QuerySet[Order]:
         .select_related("resource", "clinic")
         .order_by("-starts_at")
     )
+
+
+def active_order_count(*, patient, clinic: Clinic, now: datetime) -> int:
+    """The patient's future orders at the clinic that hold their time: what the limit counts."""
+    active = Order.objects.holding().filter(patient=patient, clinic=clinic, starts_at__gte=now)
+    return active.count()
+
+
+def free_slot(*, resource: Resource, starts_at: datetime, now: datetime) -> Slot:
+    """The free slot that starts at `starts_at`, or the BookingError that says why not."""
+    local_day = starts_at.astimezone(resource.clinic.tzinfo).date()
+    day_slots = resource_slots(resource=resource, first_day=local_day, days=1, now=now)
+    slot = next((s for s in day_slots.get(local_day, []) if s.starts_at == starts_at), None)
+    if slot is None:
+        raise _why_not_free(resource, starts_at)
+    return slot
+
+
+def bookable_slot(*, patient, resource: Resource, starts_at: datetime, now: datetime) -> Slot:
+    """The slot the patient may book at `starts_at`, or the BookingError that says why not.
+
+    The limit comes first: a patient at the limit has no use for other free times.
+    """
+    limit = settings.BOOKING_MAX_ACTIVE_ORDERS
+    if active_order_count(patient=patient, clinic=resource.clinic, now=now) >= limit:
+        raise TooManyOrders(limit)
+    return free_slot(resource=resource, starts_at=starts_at, now=now)
+
+
+def _why_not_free(resource: Resource, starts_at: datetime) -> BookingError:
+    """Time that a booking or the MIS holds was taken; anything else was never bookable."""
+    span = (resource, starts_at, starts_at + timedelta(minutes=resource.time_step))
+    held = (
+        Order.objects.holding().overlapping(*span).exists()
+        or Appointment.objects.overlapping(*span).exists()
+    )
+    return SlotTaken() if held else SlotUnavailable()

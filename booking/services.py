@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from booking.errors import (
-    BookingError,
-    CannotCancel,
-    SlotTaken,
-    SlotUnavailable,
-    TooManyOrders,
-)
-from booking.selectors import bookable_resources, resource_slots
+from booking.errors import CannotCancel, SlotTaken, SlotUnavailable
+from booking.selectors import bookable_resources, bookable_slot
 from exchange import orders
 from exchange.locking import lock_resources
-from exchange.models import Appointment, Order, Resource
+from exchange.models import Order, Resource
 from exchange.orders import Actor
 
 
@@ -61,16 +54,7 @@ def order_create(
         resource = bookable_resources().select_related("clinic").filter(pk=resource.pk).first()
         if resource is None:
             raise SlotUnavailable
-        local_day = starts_at.astimezone(resource.clinic.tzinfo).date()
-        day_slots = resource_slots(resource=resource, first_day=local_day, days=1, now=now)
-        slot = next((s for s in day_slots.get(local_day, []) if s.starts_at == starts_at), None)
-        if slot is None:
-            raise _why_not_free(resource, starts_at)
-        active = Order.objects.holding().filter(
-            patient=patient, clinic=resource.clinic, starts_at__gte=now
-        )
-        if active.count() >= settings.BOOKING_MAX_ACTIVE_ORDERS:
-            raise TooManyOrders(settings.BOOKING_MAX_ACTIVE_ORDERS)
+        slot = bookable_slot(patient=patient, resource=resource, starts_at=starts_at, now=now)
         try:
             return orders.order_create(
                 actor=Actor.patient(patient),
@@ -83,16 +67,6 @@ def order_create(
             )
         except orders.TimeHeld:
             raise SlotTaken from None
-
-
-def _why_not_free(resource: Resource, starts_at: datetime) -> BookingError:
-    """Time that a booking or the MIS holds was taken; anything else was never bookable."""
-    span = (resource, starts_at, starts_at + timedelta(minutes=resource.time_step))
-    held = (
-        Order.objects.holding().overlapping(*span).exists()
-        or Appointment.objects.overlapping(*span).exists()
-    )
-    return SlotTaken() if held else SlotUnavailable()
 
 
 def order_cancel(*, patient, order: Order, now: datetime | None = None) -> Order:

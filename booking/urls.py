@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/", views.my_orders, name="my-orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/cancel/", views.cancel_order, name="cancel-order"),
+    path("privacy/", views.privacy, name="privacy"),
     path("api/v1/clinics", api.clinics, name="api-clinics"),
     path("api/v1/clinics/<int:clinic_id>/resources", api.clinic_resources, name="api-resources"),
     path("api/v1/resources/<int:resource_id>/slots", api.free_slots, name="api-slots"),

@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
-from booking.errors import BookingError, SlotTaken
+from booking.errors import BookingError, TooManyOrders
 from booking.forms import OrderForm
 from booking.selectors import (
     active_clinics,
     bookable_resources,
+    bookable_slot,
     clinic_groups,
     next_free_slots,
     patient_orders,
@@ -64,29 +66,38 @@ def resource_week(request: HttpRequest, clinic_id: int, resource_id: int) -> Htt
 def book(request: HttpRequest, clinic_id: int, resource_id: int) -> HttpResponse:
     resource = _bookable_resource(clinic_id, resource_id)
     starts_at = _slot_param(request.GET.get("at") or request.POST.get("at"))
+    context = {"resource": resource, "clinic": resource.clinic, "starts_at": starts_at}
+    try:
+        # Before the form: a patient fills it in only for a time they can have.
+        bookable_slot(
+            patient=request.user, resource=resource, starts_at=starts_at, now=timezone.now()
+        )
+    except BookingError as error:
+        return _cannot_book(request, context, error)
     form = OrderForm(request.POST or None, initial=_known_details(request.user))
-    context = {
-        "resource": resource,
-        "clinic": resource.clinic,
-        "starts_at": starts_at,
-        "form": form,
-    }
     if request.method == "POST" and form.is_valid():
         try:
             order = order_create(
                 patient=request.user, resource=resource, starts_at=starts_at, details=form.details()
             )
-        except SlotTaken as error:
-            context["error"] = error
-            context["alternatives"] = next_free_slots(
-                resource=resource, after=starts_at, now=timezone.now()
-            )
-            return render(request, "booking/slot_taken.html", context, status=409)
         except BookingError as error:
-            form.add_error(None, str(error))
-        else:
-            return redirect("booking:order", order_id=order.pk)
-    return render(request, "booking/book.html", context)
+            return _cannot_book(request, context, error)
+        return redirect("booking:order", order_id=order.pk)
+    return render(request, "booking/book.html", context | {"form": form})
+
+
+def _cannot_book(request: HttpRequest, context: dict, error: BookingError) -> HttpResponse:
+    """The limit of bookings, or the nearest free times instead of a time that is not free."""
+    # A POST was refused (409); a GET only shows what can be done instead.
+    status = 409 if request.method == "POST" else 200
+    if isinstance(error, TooManyOrders):
+        context |= {"error": error}
+        return render(request, "booking/limit_reached.html", context, status=status)
+    alternatives = next_free_slots(
+        resource=context["resource"], after=context["starts_at"], now=timezone.now()
+    )
+    context |= {"error": error, "alternatives": alternatives}
+    return render(request, "booking/slot_taken.html", context, status=status)
 
 
 @login_required
@@ -102,9 +113,13 @@ def my_orders(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    """GET asks "cancel the booking of ...?"; the POST of that page cancels."""
     order = get_object_or_404(patient_orders(request.user), pk=order_id)
+    if request.method != "POST":
+        context = {"order": order, "now": timezone.now()}
+        return render(request, "booking/cancel_order.html", context)
     try:
         order_cancel(patient=request.user, order=order)
     except BookingError as error:
@@ -112,6 +127,14 @@ def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The booking is cancelled."))
     return redirect("booking:my-orders")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    context = {
+        "operator_name": settings.PRIVACY_OPERATOR_NAME,
+        "operator_contacts": settings.PRIVACY_OPERATOR_CONTACTS,
+    }
+    return render(request, "booking/privacy.html", context)
 
 
 def _bookable_resource(clinic_id: int, resource_id: int) -> Resource:

@@ -131,6 +131,11 @@ BOOKING_MAX_ACTIVE_ORDERS = env.int("BOOKING_MAX_ACTIVE_ORDERS", default=3)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "booking:home"
 LOGOUT_REDIRECT_URL = "booking:home"
+# The operator of patients' personal data (152-ФЗ), as the privacy page (/privacy/) names it.
+PRIVACY_OPERATOR_NAME = env("PRIVACY_OPERATOR_NAME", default="ООО «Медихост»")
+PRIVACY_OPERATOR_CONTACTS = env(
+    "PRIVACY_OPERATOR_CONTACTS", default="privacy@medihost.ru, +7 800 000-00-00"
+)
 
 # Failed sign-ins (django-axes, both sign-in pages): AXES_FAILURE_LIMIT failures within the
 # cool-off lock out that account from every address, and that address for every account.

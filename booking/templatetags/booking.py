@@ -6,10 +6,19 @@ from datetime import datetime
 
 from django import template
 from django.templatetags.tz import do_timezone
+from django.utils.translation import gettext_lazy as _
 
 from exchange.models import Clinic, Order
 
 register = template.Library()
+
+# The statuses as the patient sees them; Order.Status keeps the protocol's words for the admin.
+PATIENT_STATUSES = {
+    Order.Status.RECEIVED: _("Awaiting the clinic's confirmation"),
+    Order.Status.ACCEPTED: _("Confirmed"),
+    Order.Status.CANCELLED: _("Cancelled by you"),
+    Order.Status.REJECTED: _("Declined by the clinic"),
+}
 
 
 @register.filter
@@ -23,3 +32,8 @@ def clinic_time(moment: datetime | None, clinic: Clinic) -> datetime | None:
 @register.filter
 def can_cancel(order: Order, now: datetime) -> bool:
     return order.can_cancel(now)
+
+
+@register.filter
+def patient_status(order: Order) -> str:
+    return str(PATIENT_STATUSES[order.status])

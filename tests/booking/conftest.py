@@ -135,6 +135,7 @@ FORM = {
     "city": "",
     "address": "",
     "comment": "",
+    "consent": "on",
 }
 
 
