@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from booking.errors import CannotCancel, SlotTaken, SlotUnavailable
 from booking.selectors import bookable_resources, bookable_slot
+from booking.tasks import send_own_change
 from exchange import orders
 from exchange.locking import lock_resources
 from exchange.models import Order, Resource
 from exchange.orders import Actor
+from portal.jobs import defer
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def order_create(
             raise SlotUnavailable
         slot = bookable_slot(patient=patient, resource=resource, starts_at=starts_at, now=now)
         try:
-            return orders.order_create(
+            order = orders.order_create(
                 actor=Actor.patient(patient),
                 resource=resource,
                 patient=patient,
@@ -67,6 +69,8 @@ def order_create(
             )
         except orders.TimeHeld:
             raise SlotTaken from None
+        defer(send_own_change, order_id=order.pk, change="received")
+        return order
 
 
 def order_cancel(*, patient, order: Order, now: datetime | None = None) -> Order:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from booking.calendar import order_event
 from booking.errors import BookingError, TooManyOrders
 from booking.forms import OrderForm
 from booking.selectors import (
@@ -127,6 +128,19 @@ def cancel_order(request: HttpRequest, order_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The booking is cancelled."))
     return redirect("booking:my-orders")
+
+
+@login_required
+def visit_calendar(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The visit as an iCalendar event, for the patient's calendar app."""
+    order = get_object_or_404(patient_orders(request.user), pk=order_id)
+    if not order.can_cancel(timezone.now()):
+        raise Http404  # a visit that is over or holds no time belongs in no calendar
+    summary = _("Visit: %(doctor)s") % {"doctor": order.resource.name}
+    event = order_event(order, summary=summary, stamp=timezone.now())
+    response = HttpResponse(event, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="visit.ics"'
+    return response
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -136,6 +136,11 @@ PRIVACY_OPERATOR_NAME = env("PRIVACY_OPERATOR_NAME", default="ООО «Меди�
 PRIVACY_OPERATOR_CONTACTS = env(
     "PRIVACY_OPERATOR_CONTACTS", default="privacy@medihost.ru, +7 800 000-00-00"
 )
+# The portal's address as patients reach it: the links in emails and text messages, which
+# jobs send without a request to take it from.
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+# Text messages (reminders): a class with send(phone, text), by dotted path (booking/sms.py).
+SMS_BACKEND = env("SMS_BACKEND", default="booking.sms.ConsoleBackend")
 
 # Failed sign-ins (django-axes, both sign-in pages): AXES_FAILURE_LIMIT failures within the
 # cool-off lock out that account from every address, and that address for every account.
