@@ -75,9 +75,7 @@ def send_pending_notices(event_ids: Iterable[int] | None = None) -> list[int]:
 
 def send_own_change_email(order_id: int, change: str) -> None:
     """The email that confirms the patient's own booking or move (OWN_CHANGE_TEMPLATES)."""
-    order = (
-        Order.objects.select_related("clinic", "resource__group").filter(pk=order_id).first()
-    )
+    order = Order.objects.select_related("clinic", "resource__group").filter(pk=order_id).first()
     if order is not None and order.email:
         send_order_email(order, OWN_CHANGE_TEMPLATES[change])
 
