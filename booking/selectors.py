@@ -107,7 +107,7 @@ def next_free_slots(
 def patient_orders(patient) -> QuerySet[Order]:
     return (
         Order.objects.filter(patient=patient)
-        .select_related("resource", "clinic")
+        .select_related("resource__group", "resource__clinic", "clinic")
         .order_by("-starts_at")
     )
 

@@ -1,4 +1,4 @@
-"""Writes patients make: book a free slot, cancel a booking."""
+"""Writes patients make: book a free slot, move a booking to another, cancel a booking."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from booking.errors import CannotCancel, SlotTaken, SlotUnavailable
-from booking.selectors import bookable_resources, bookable_slot
+from booking.errors import CannotCancel, CannotReschedule, SlotTaken, SlotUnavailable
+from booking.selectors import bookable_resources, bookable_slot, free_slot
 from booking.tasks import send_own_change
 from exchange import orders
 from exchange.locking import lock_resources
@@ -52,10 +52,7 @@ def order_create(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         get_user_model().objects.select_for_update().filter(pk=patient.pk).exists()
-        lock_resources(resource.pk)
-        resource = bookable_resources().select_related("clinic").filter(pk=resource.pk).first()
-        if resource is None:
-            raise SlotUnavailable
+        resource = _lock_bookable(resource.pk)
         slot = bookable_slot(patient=patient, resource=resource, starts_at=starts_at, now=now)
         try:
             order = orders.order_create(
@@ -80,3 +77,51 @@ def order_cancel(*, patient, order: Order, now: datetime | None = None) -> Order
         return orders.order_cancel(actor=Actor.patient(patient), order=order, now=now)
     except orders.NotCancellable:
         raise CannotCancel from None
+
+
+def order_reschedule(
+    *, patient, order: Order, starts_at: datetime, now: datetime | None = None
+) -> Order:
+    """Moves the patient's booking to the free slot of the same doctor at `starts_at`.
+
+    One transaction takes the new time and frees the old one: both happen or neither does.
+    The order is locked first and then its resource, as the exchange locks them, so a
+    concurrent move or booking of the slot re-checks it after this one; the loser keeps
+    its booking as it was. The clinic sees the same order at the new time, received again
+    (exchange.orders.order_move), and the patient gets an email.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("clinic")
+            .get(pk=order.pk, patient=patient)
+        )
+        if not order.can_cancel(now):
+            raise CannotReschedule
+        resource = _lock_bookable(order.resource_id)
+        slot = free_slot(resource=resource, starts_at=starts_at, now=now)
+        try:
+            order = orders.order_move(
+                actor=Actor.patient(patient),
+                order=order,
+                resource=resource,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                now=now,
+            )
+        except orders.TimeHeld:
+            raise SlotTaken from None
+        except orders.OrderChangeRefused:
+            raise CannotReschedule from None
+        defer(send_own_change, order_id=order.pk, change="rescheduled")
+        return order
+
+
+def _lock_bookable(resource_pk: int) -> Resource:
+    """The resource, locked, as long as patients may book it."""
+    lock_resources(resource_pk)
+    resource = bookable_resources().select_related("clinic").filter(pk=resource_pk).first()
+    if resource is None:
+        raise SlotUnavailable
+    return resource

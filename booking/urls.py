@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/", views.my_orders, name="my-orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path("orders/<int:order_id>/cancel/", views.cancel_order, name="cancel-order"),
+    path("orders/<int:order_id>/reschedule/", views.reschedule_order, name="reschedule-order"),
     path("orders/<int:order_id>/visit.ics", views.visit_calendar, name="visit-calendar"),
     path("privacy/", views.privacy, name="privacy"),
     path("api/v1/clinics", api.clinics, name="api-clinics"),

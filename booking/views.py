@@ -19,13 +19,14 @@ from booking.selectors import (
     bookable_resources,
     bookable_slot,
     clinic_groups,
+    free_slot,
     next_free_slots,
     patient_orders,
     resource_slots,
     resources_matching,
 )
-from booking.services import order_cancel, order_create
-from exchange.models import EARLIEST_INSTANT, LATEST_INSTANT, Resource
+from booking.services import order_cancel, order_create, order_reschedule
+from exchange.models import EARLIEST_INSTANT, LATEST_INSTANT, Order, Resource
 
 WEEK = 7
 MAX_AHEAD = timedelta(days=366)
@@ -47,20 +48,23 @@ def clinic_detail(request: HttpRequest, clinic_id: int) -> HttpResponse:
 
 def resource_week(request: HttpRequest, clinic_id: int, resource_id: int) -> HttpResponse:
     resource = _bookable_resource(clinic_id, resource_id)
+    context = {"resource": resource, "clinic": resource.clinic, **_week(request, resource)}
+    return render(request, "booking/resource_week.html", context)
+
+
+def _week(request: HttpRequest, resource: Resource) -> dict:
+    """The resource's free slots for the week from `?from=`, and the weeks around it."""
     today = timezone.localdate(timezone=resource.clinic.tzinfo)
     # From today up to a year ahead: MIS schedules reach a month or so.
     first_day = min(max(_date_param(request.GET.get("from")) or today, today), today + MAX_AHEAD)
     now = timezone.now()
     by_day = resource_slots(resource=resource, first_day=first_day, days=WEEK, now=now)
     days = [first_day + timedelta(days=n) for n in range(WEEK)]
-    context = {
-        "resource": resource,
-        "clinic": resource.clinic,
+    return {
         "days": [(day, by_day.get(day, [])) for day in days],
         "previous_week": first_day - timedelta(days=WEEK) if first_day > today else None,
         "next_week": first_day + timedelta(days=WEEK),
     }
-    return render(request, "booking/resource_week.html", context)
 
 
 @login_required
@@ -141,6 +145,47 @@ def visit_calendar(request: HttpRequest, order_id: int) -> HttpResponse:
     response = HttpResponse(event, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="visit.ics"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reschedule_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    """GET: the doctor's free times, then "move to ...?" for the one chosen; POST moves."""
+    order = get_object_or_404(patient_orders(request.user), pk=order_id)
+    if request.method == "POST":
+        return _reschedule(request, order)
+    if "at" not in request.GET:
+        return _reschedule_picker(request, order)
+    starts_at = _slot_param(request.GET["at"])
+    try:
+        free_slot(resource=order.resource, starts_at=starts_at, now=timezone.now())
+    except BookingError as error:
+        return _reschedule_picker(request, order, error=error)
+    context = {"order": order, "starts_at": starts_at}
+    return render(request, "booking/reschedule_confirm.html", context)
+
+
+def _reschedule(request: HttpRequest, order: Order) -> HttpResponse:
+    starts_at = _slot_param(request.POST.get("at"))
+    try:
+        order_reschedule(patient=request.user, order=order, starts_at=starts_at)
+    except BookingError as error:
+        return _reschedule_picker(request, order, error=error, status=409)
+    messages.success(request, _("The booking is moved. The clinic will confirm the new time."))
+    return redirect("booking:order", order_id=order.pk)
+
+
+def _reschedule_picker(
+    request: HttpRequest, order: Order, *, error: BookingError | None = None, status: int = 200
+) -> HttpResponse:
+    movable = (
+        order.can_cancel(timezone.now())
+        and bookable_resources().filter(pk=order.resource_id).exists()
+    )
+    context = {"order": order, "error": error, "movable": movable}
+    if movable:
+        context |= _week(request, order.resource)
+    return render(request, "booking/reschedule.html", context, status=status)
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
