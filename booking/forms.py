@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from booking.search import Day
 from booking.services import PatientDetails
 
 PHONE_CHARACTERS = re.compile(r"[\d\s()+-]+")
@@ -61,3 +62,31 @@ class OrderForm(forms.Form):
     def details(self) -> PatientDetails:
         names = (field.name for field in fields(PatientDetails))
         return PatientDetails(**{name: self.cleaned_data[name].strip() for name in names})
+
+
+class SearchForm(forms.Form):
+    """The home page's search: what to look for, where and on which day; all optional."""
+
+    DAYS = [("", _("Any day")), ("today", _("Today")), ("tomorrow", _("Tomorrow"))]
+
+    q = forms.CharField(label=_("Specialty or doctor"), max_length=200, required=False)
+    clinic = forms.ModelChoiceField(
+        label=_("Clinic"), queryset=None, required=False, empty_label=_("Any clinic")
+    )
+    day = forms.ChoiceField(label=_("Day"), choices=DAYS, required=False)
+    date = forms.DateField(
+        label=_("Or a date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, clinics, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clinic"].queryset = clinics
+
+    def has_criteria(self) -> bool:
+        return any(self.cleaned_data[name] for name in self.fields)
+
+    def day_filter(self) -> Day:
+        if self.cleaned_data["date"]:
+            return Day(on=self.cleaned_data["date"])
+        offsets = {"today": 0, "tomorrow": 1}
+        return Day(days_from_today=offsets.get(self.cleaned_data["day"]))

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from booking.calendar import order_event
 from booking.errors import BookingError, TooManyOrders
-from booking.forms import OrderForm
+from booking.forms import OrderForm, SearchForm
+from booking.search import search
 from booking.selectors import (
     active_clinics,
     bookable_resources,
@@ -23,7 +24,6 @@ from booking.selectors import (
     next_free_slots,
     patient_orders,
     resource_slots,
-    resources_matching,
 )
 from booking.services import order_cancel, order_create, order_reschedule
 from exchange.models import EARLIEST_INSTANT, LATEST_INSTANT, Order, Resource
@@ -33,9 +33,20 @@ MAX_AHEAD = timedelta(days=366)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    results = resources_matching(query)[:100] if query else None
-    context = {"clinics": active_clinics(), "query": query, "results": results}
+    form = SearchForm(request.GET or None, clinics=active_clinics())
+    context = {"clinics": active_clinics(), "form": form, "results": None}
+    if form.is_bound and form.is_valid() and form.has_criteria():
+        data = form.cleaned_data
+        parsed, results = search(
+            query=data["q"], clinic=data["clinic"], day=form.day_filter(), now=timezone.now()
+        )
+        context |= {
+            "query": data["q"].strip(),
+            "results": results,
+            "found": sum(len(group.found) for group in results),
+            "understood": parsed.specialties,
+            "day": form.day_filter(),
+        }
     return render(request, "booking/home.html", context)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
+from django.template.defaultfilters import date as format_date
 from django.templatetags.tz import do_timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import Clinic, Order
@@ -37,3 +39,15 @@ def can_cancel(order: Order, now: datetime) -> bool:
 @register.filter
 def patient_status(order: Order) -> str:
     return str(PATIENT_STATUSES[order.status])
+
+
+@register.filter
+def clinic_day(moment: datetime, clinic: Clinic) -> str:
+    """The instant's day on the clinic's calendar: "today", "tomorrow" or "Mon, 4 March"."""
+    day = moment.astimezone(clinic.tzinfo).date()
+    today = timezone.localdate(timezone=clinic.tzinfo)
+    if day == today:
+        return str(_("today"))
+    if day == today + timedelta(days=1):
+        return str(_("tomorrow"))
+    return format_date(day, "D, j E")
