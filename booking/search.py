@@ -221,8 +221,10 @@ def search(
 
 
 def specialty_of(resource: Resource) -> Specialty | None:
-    """The specialty that the resource's group (or name) names first, if any."""
-    return _specialty_named(resource.group.name if resource.group else resource.name)
+    """The specialty that the resource's group names, else its own name ("Кабинет УЗИ" in a
+    group of rooms), if any."""
+    named = _specialty_named(resource.group.name) if resource.group else None
+    return named or _specialty_named(resource.name)
 
 
 @cache

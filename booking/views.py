@@ -36,16 +36,16 @@ def home(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, clinics=active_clinics())
     context = {"clinics": active_clinics(), "form": form, "results": None}
     if form.is_bound and form.is_valid() and form.has_criteria():
-        data = form.cleaned_data
+        data, day = form.cleaned_data, form.day_filter()
         parsed, results = search(
-            query=data["q"], clinic=data["clinic"], day=form.day_filter(), now=timezone.now()
+            query=data["q"], clinic=data["clinic"], day=day, now=timezone.now()
         )
         context |= {
             "query": data["q"].strip(),
             "results": results,
             "found": sum(len(group.found) for group in results),
             "understood": parsed.specialties,
-            "day": form.day_filter(),
+            "day": day,
         }
     return render(request, "booking/home.html", context)
 

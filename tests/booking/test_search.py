@@ -271,3 +271,16 @@ def test_it_reads_the_same_number_of_queries_however_many_are_found(clinic, toda
     assert all(len(item.slots) == 3 for item in result.found)
     # The resources, then their schedules, appointments and holding orders.
     assert len(queries) == 4, [query["sql"] for query in queries]
+
+
+def test_it_groups_a_room_by_the_specialty_its_name_names(clinic):
+    rooms = make_group(clinic, mis_id=9, name="Кабинеты")
+    make_resource(clinic, mis_id=None, group=rooms, name="Кабинет УЗИ № 2")
+    make_resource(clinic, mis_id=None, group=rooms, name="Бассейн")
+
+    _, groups = search(query="", clinic=clinic, now=timezone.now())
+
+    assert sorted((g.title, [i.resource.name for i in g.found]) for g in groups) == [
+        ("Кабинеты", ["Бассейн"]),
+        ("УЗИ", ["Кабинет УЗИ № 2"]),
+    ]
