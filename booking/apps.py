@@ -10,5 +10,6 @@ class BookingConfig(AppConfig):
         # Importing these connects their signal receivers.
         from booking import (
             notifications,  # noqa: F401
+            reminders,  # noqa: F401
             sqlite,  # noqa: F401
         )

@@ -35,3 +35,7 @@ class TooManyOrders(BookingError):
 
 class CannotCancel(BookingError):
     message = _("This booking can no longer be cancelled.")
+
+
+class CannotReschedule(BookingError):
+    message = _("This booking can no longer be moved.")

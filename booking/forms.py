@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from booking.search import Day
 from booking.services import PatientDetails
 
 PHONE_CHARACTERS = re.compile(r"[\d\s()+-]+")
@@ -39,5 +43,50 @@ class OrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    # 152-ФЗ: the patient's consent to the processing of their personal data, given before
+    # anything is sent to the clinic; an order exists only with it.
+    consent = forms.BooleanField(
+        label=_("I consent to the processing of my personal data"),
+        error_messages={"required": _("Without the consent the clinic cannot register the visit.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].help_text = format_html(
+            '{} <a href="{}">{}</a>.',
+            _("The portal and the clinic use your details only to register the visit."),
+            reverse("booking:privacy"),
+            _("How personal data is processed"),
+        )
+
     def details(self) -> PatientDetails:
-        return PatientDetails(**{name: self.cleaned_data[name].strip() for name in self.fields})
+        names = (field.name for field in fields(PatientDetails))
+        return PatientDetails(**{name: self.cleaned_data[name].strip() for name in names})
+
+
+class SearchForm(forms.Form):
+    """The home page's search: what to look for, where and on which day; all optional."""
+
+    DAYS = [("", _("Any day")), ("today", _("Today")), ("tomorrow", _("Tomorrow"))]
+
+    q = forms.CharField(label=_("Specialty or doctor"), max_length=200, required=False)
+    clinic = forms.ModelChoiceField(
+        label=_("Clinic"), queryset=None, required=False, empty_label=_("Any clinic")
+    )
+    day = forms.ChoiceField(label=_("Day"), choices=DAYS, required=False)
+    date = forms.DateField(
+        label=_("Or a date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, clinics, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clinic"].queryset = clinics
+
+    def has_criteria(self) -> bool:
+        return any(self.cleaned_data[name] for name in self.fields)
+
+    def day_filter(self) -> Day:
+        if self.cleaned_data["date"]:
+            return Day(on=self.cleaned_data["date"])
+        offsets = {"today": 0, "tomorrow": 1}
+        return Day(days_from_today=offsets.get(self.cleaned_data["day"]))

@@ -1,9 +1,11 @@
-"""Tells patients what the clinic did to their order, from the order's history.
+"""Tells patients about their orders by email: from the order's history, and on booking.
 
 The write path (exchange.orders) records in the order's history what the patient must be
 told and, in the same transaction, a job (booking.tasks) to send it: the job exists exactly
-when the change commits. Sending never fails the change: a message that cannot go out stays
-pending and the job is retried.
+when the change commits. The patient's own booking or move is not news to be told by the
+history (the patient made it); booking.services defers its email itself, in the same way.
+Sending never fails the change: a message that cannot go out stays pending and the job is
+retried.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from booking.calendar import order_event
@@ -28,6 +32,11 @@ TEMPLATES = {
     OrderEvent.Action.REJECTED: "booking/email/order_rejected",
     OrderEvent.Action.MOVED: "booking/email/order_moved",
     OrderEvent.Action.CORRECTED: "booking/email/order_corrected",
+}
+# What the patient is told about their own changes, by booking.services.
+OWN_CHANGE_TEMPLATES = {
+    "received": "booking/email/order_received",
+    "rescheduled": "booking/email/order_rescheduled",
 }
 
 
@@ -53,7 +62,14 @@ def send_pending_notices(event_ids: Iterable[int] | None = None) -> list[int]:
         template = TEMPLATES.get(event.action)
         try:
             if template is not None and event.order.email:
-                send_decision(event.order, template, reason=event.changes.get("reason", ""))
+                order = event.order
+                send_order_email(
+                    order,
+                    template,
+                    calendar=order.status == Order.Status.ACCEPTED,
+                    # What the clinic said of its decision (why it rejects), if anything.
+                    reason=event.changes.get("reason", ""),
+                )
         except Exception:
             logger.exception("could not email the patient of order %s", event.order_id)
             unsent.append(event.pk)
@@ -63,20 +79,37 @@ def send_pending_notices(event_ids: Iterable[int] | None = None) -> list[int]:
     return unsent
 
 
-def send_decision(order: Order, template: str, *, reason: str = "") -> None:
-    """`reason` is what the clinic said about its decision (why it rejects), if anything."""
+def send_own_change_email(order_id: int, change: str) -> None:
+    """The email that confirms the patient's own booking or move (OWN_CHANGE_TEMPLATES)."""
+    order = Order.objects.select_related("clinic", "resource__group").filter(pk=order_id).first()
+    if order is not None and order.email:
+        send_order_email(order, OWN_CHANGE_TEMPLATES[change])
+
+
+def send_order_email(order: Order, template: str, *, calendar: bool = False, **context) -> None:
+    """One email about `order` to its patient: in Russian, with the clinic's times and links
+    to the order and its cancelling; `calendar` attaches the visit as an iCalendar event."""
     with translation.override("ru"), timezone.override(order.clinic.tzinfo):
-        context = {
+        context |= {
             "order": order,
             "clinic": order.clinic,
             "resource": order.resource,
-            "reason": reason,
+            **order_links(order),
         }
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}.txt", context)
         message = EmailMessage(subject, body, to=[order.email])
-        if order.status == Order.Status.ACCEPTED:
+        if calendar:
             event = order_event(order, summary=subject, stamp=timezone.now())
             # Django adds the charset to a text attachment itself: naming it here would repeat it.
             message.attach("visit.ics", event, "text/calendar; method=PUBLISH")
         message.send()
+
+
+def order_links(order: Order) -> dict[str, str]:
+    """Absolute links for messages, which are sent from jobs that have no request."""
+    base = settings.PORTAL_URL.rstrip("/")
+    return {
+        "order_url": base + reverse("booking:order", args=[order.pk]),
+        "cancel_url": base + reverse("booking:cancel-order", args=[order.pk]),
+    }

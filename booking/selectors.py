@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Prefetch, QuerySet
 from django.utils.module_loading import import_string
 
+from booking.errors import BookingError, SlotTaken, SlotUnavailable, TooManyOrders
 from booking.slots import Slot, WorkingInterval, free_slots
-from exchange.models import Appointment, Clinic, Order, Resource, ResourceGroup, Schedule
+from exchange.models import (
+    LONGEST_SPAN,
+    Appointment,
+    Clinic,
+    Order,
+    Resource,
+    ResourceGroup,
+    Schedule,
+)
 
 
 def active_clinics() -> QuerySet[Clinic]:
@@ -20,22 +29,6 @@ def active_clinics() -> QuerySet[Clinic]:
 
 def bookable_resources() -> QuerySet[Resource]:
     return Resource.objects.bookable()
-
-
-def resources_matching(query: str) -> QuerySet[Resource]:
-    """Doctors and rooms whose name or specialty contains `query`, in any letter case.
-
-    Compares lower-cased text rather than using icontains, whose SQLite LIKE folds only
-    ASCII letters (SQLite gets a Unicode LOWER in booking.sqlite).
-    """
-    needle = query.lower()
-    return (
-        bookable_resources()
-        .alias(name_lower=Lower("name"), group_lower=Lower("group__name"))
-        .filter(Q(name_lower__contains=needle) | Q(group_lower__contains=needle))
-        .select_related("clinic", "group")
-        .order_by("clinic__name", "pos", "name")
-    )
 
 
 def clinic_groups(clinic: Clinic) -> tuple[list[ResourceGroup], list[Resource]]:
@@ -114,6 +107,98 @@ def next_free_slots(
 def patient_orders(patient) -> QuerySet[Order]:
     return (
         Order.objects.filter(patient=patient)
-        .select_related("resource", "clinic")
+        .select_related("resource__group", "resource__clinic", "clinic")
         .order_by("-starts_at")
     )
+
+
+def active_order_count(*, patient, clinic: Clinic, now: datetime) -> int:
+    """The patient's future orders at the clinic that hold their time: what the limit counts."""
+    active = Order.objects.holding().filter(patient=patient, clinic=clinic, starts_at__gte=now)
+    return active.count()
+
+
+def free_slot(*, resource: Resource, starts_at: datetime, now: datetime) -> Slot:
+    """The free slot that starts at `starts_at`, or the BookingError that says why not."""
+    local_day = starts_at.astimezone(resource.clinic.tzinfo).date()
+    day_slots = resource_slots(resource=resource, first_day=local_day, days=1, now=now)
+    slot = next((s for s in day_slots.get(local_day, []) if s.starts_at == starts_at), None)
+    if slot is None:
+        raise _why_not_free(resource, starts_at)
+    return slot
+
+
+def bookable_slot(*, patient, resource: Resource, starts_at: datetime, now: datetime) -> Slot:
+    """The slot the patient may book at `starts_at`, or the BookingError that says why not.
+
+    The limit comes first: a patient at the limit has no use for other free times.
+    """
+    limit = settings.BOOKING_MAX_ACTIVE_ORDERS
+    if active_order_count(patient=patient, clinic=resource.clinic, now=now) >= limit:
+        raise TooManyOrders(limit)
+    return free_slot(resource=resource, starts_at=starts_at, now=now)
+
+
+def _why_not_free(resource: Resource, starts_at: datetime) -> BookingError:
+    """Time that a booking or the MIS holds was taken; anything else was never bookable."""
+    span = (resource, starts_at, starts_at + timedelta(minutes=resource.time_step))
+    held = (
+        Order.objects.holding().overlapping(*span).exists()
+        or Appointment.objects.overlapping(*span).exists()
+    )
+    return SlotTaken() if held else SlotUnavailable()
+
+
+def nearest_free_slots(
+    *,
+    resources: Sequence[Resource],
+    windows: Mapping[int, tuple[date, int]],
+    now: datetime,
+    limit: int,
+) -> dict[int, list[Slot]]:
+    """The first `limit` free slots of each resource within its window (its first
+    clinic-local day and a number of days, by resource id), by resource id.
+
+    Three queries whatever the number of resources (the schedules, appointments and holding
+    orders of all of them at once) and the pause checks of their clinics; the slots are
+    booking.slots.free_slots of each. A paused clinic's resources have none.
+    """
+    paused: dict[int, bool] = {}
+    for resource in resources:
+        if resource.clinic_id not in paused:
+            paused[resource.clinic_id] = booking_paused(resource.clinic, now)
+    ids = [r.pk for r in resources if not r.is_retired and not paused[r.clinic_id]]
+    if not ids:
+        return {}
+    first_day = min(windows[pk][0] for pk in ids)
+    last_day = max(windows[pk][0] + timedelta(days=windows[pk][1]) for pk in ids)
+    intervals: dict[int, list[WorkingInterval]] = defaultdict(list)
+    rows = Schedule.objects.filter(resource_id__in=ids, date__gte=first_day, date__lt=last_day)
+    for pk, day, *times in rows.values_list(
+        "resource_id", "date", "starts_at", "ends_at", "break_starts_at", "break_ends_at"
+    ):
+        window_start, days = windows[pk]
+        if window_start <= day < window_start + timedelta(days=days):
+            intervals[pk].append(WorkingInterval(*times))
+    if not intervals:
+        return {}
+    starts_at = min(i.starts_at for found in intervals.values() for i in found)
+    ends_at = max(i.ends_at for found in intervals.values() for i in found)
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for queryset in (Appointment.objects.all(), Order.objects.holding()):
+        rows = queryset.filter(
+            resource_id__in=list(intervals),
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+            starts_at__gt=starts_at - LONGEST_SPAN,
+        )
+        for pk, *span in rows.values_list("resource_id", "starts_at", "ends_at"):
+            busy[pk].append(tuple(span))
+    steps = {resource.pk: timedelta(minutes=resource.time_step) for resource in resources}
+    not_before = earliest_bookable(now)
+    return {
+        pk: free_slots(intervals=found, busy=busy[pk], step=steps[pk], not_before=not_before)[
+            :limit
+        ]
+        for pk, found in intervals.items()
+    }

@@ -1,28 +1,28 @@
-"""Writes patients make: book a free slot, cancel a booking."""
+"""Writes patients make: book a free slot, move a booking to another, cancel a booking."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from booking.errors import (
-    BookingError,
     BookingPaused,
     CannotCancel,
+    CannotReschedule,
     SlotTaken,
     SlotUnavailable,
-    TooManyOrders,
 )
-from booking.selectors import bookable_resources, booking_paused, resource_slots
+from booking.selectors import bookable_resources, bookable_slot, booking_paused, free_slot
+from booking.tasks import send_own_change
 from exchange import orders
 from exchange.locking import lock_resources
-from exchange.models import Appointment, Order, Resource
+from exchange.models import Order, Resource
 from exchange.orders import Actor
+from portal.jobs import defer
 
 
 @dataclass(frozen=True)
@@ -58,24 +58,10 @@ def order_create(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         get_user_model().objects.select_for_update().filter(pk=patient.pk).exists()
-        lock_resources(resource.pk)
-        resource = bookable_resources().select_related("clinic").filter(pk=resource.pk).first()
-        if resource is None:
-            raise SlotUnavailable
-        if booking_paused(resource.clinic, now):
-            raise BookingPaused
-        local_day = starts_at.astimezone(resource.clinic.tzinfo).date()
-        day_slots = resource_slots(resource=resource, first_day=local_day, days=1, now=now)
-        slot = next((s for s in day_slots.get(local_day, []) if s.starts_at == starts_at), None)
-        if slot is None:
-            raise _why_not_free(resource, starts_at)
-        active = Order.objects.holding().filter(
-            patient=patient, clinic=resource.clinic, starts_at__gte=now
-        )
-        if active.count() >= settings.BOOKING_MAX_ACTIVE_ORDERS:
-            raise TooManyOrders(settings.BOOKING_MAX_ACTIVE_ORDERS)
+        resource = _lock_bookable(resource.pk, now)
+        slot = bookable_slot(patient=patient, resource=resource, starts_at=starts_at, now=now)
         try:
-            return orders.order_create(
+            order = orders.order_create(
                 actor=Actor.patient(patient),
                 resource=resource,
                 patient=patient,
@@ -86,16 +72,8 @@ def order_create(
             )
         except orders.TimeHeld:
             raise SlotTaken from None
-
-
-def _why_not_free(resource: Resource, starts_at: datetime) -> BookingError:
-    """Time that a booking or the MIS holds was taken; anything else was never bookable."""
-    span = (resource, starts_at, starts_at + timedelta(minutes=resource.time_step))
-    held = (
-        Order.objects.holding().overlapping(*span).exists()
-        or Appointment.objects.overlapping(*span).exists()
-    )
-    return SlotTaken() if held else SlotUnavailable()
+        defer(send_own_change, order_id=order.pk, change="received")
+        return order
 
 
 def order_cancel(*, patient, order: Order, now: datetime | None = None) -> Order:
@@ -105,3 +83,53 @@ def order_cancel(*, patient, order: Order, now: datetime | None = None) -> Order
         return orders.order_cancel(actor=Actor.patient(patient), order=order, now=now)
     except orders.NotCancellable:
         raise CannotCancel from None
+
+
+def order_reschedule(
+    *, patient, order: Order, starts_at: datetime, now: datetime | None = None
+) -> Order:
+    """Moves the patient's booking to the free slot of the same doctor at `starts_at`.
+
+    One transaction takes the new time and frees the old one: both happen or neither does.
+    The order is locked first and then its resource, as the exchange locks them, so a
+    concurrent move or booking of the slot re-checks it after this one; the loser keeps
+    its booking as it was. The clinic sees the same order at the new time, received again
+    (exchange.orders.order_move), and the patient gets an email.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("clinic")
+            .get(pk=order.pk, patient=patient)
+        )
+        if not order.can_cancel(now):
+            raise CannotReschedule
+        resource = _lock_bookable(order.resource_id, now)
+        slot = free_slot(resource=resource, starts_at=starts_at, now=now)
+        try:
+            order = orders.order_move(
+                actor=Actor.patient(patient),
+                order=order,
+                resource=resource,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                now=now,
+            )
+        except orders.TimeHeld:
+            raise SlotTaken from None
+        except orders.OrderChangeRefused:
+            raise CannotReschedule from None
+        defer(send_own_change, order_id=order.pk, change="rescheduled")
+        return order
+
+
+def _lock_bookable(resource_pk: int, now: datetime) -> Resource:
+    """The resource, locked, as long as patients may book it."""
+    lock_resources(resource_pk)
+    resource = bookable_resources().select_related("clinic").filter(pk=resource_pk).first()
+    if resource is None:
+        raise SlotUnavailable
+    if booking_paused(resource.clinic, now):
+        raise BookingPaused
+    return resource

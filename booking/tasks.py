@@ -14,7 +14,8 @@ from procrastinate import RetryStrategy, builtin_tasks
 from procrastinate.contrib.django import app
 from procrastinate.job_context import JobContext
 
-from booking.notifications import send_pending_notices
+from booking.notifications import send_own_change_email, send_pending_notices
+from booking.reminders import reminders_send_due
 from exchange.orders import orders_anonymize
 from portal.logging import log_event
 
@@ -57,3 +58,17 @@ async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
         context, max_hours=7 * 24, remove_cancelled=True, remove_aborted=True
     )
     await builtin_tasks.remove_old_jobs(context, max_hours=30 * 24, remove_failed=True)
+
+
+@app.task(queue="emails", retry=MAIL_RETRY)
+def send_own_change(order_id: int, change: str) -> None:
+    """The email that confirms the patient's own booking ("received") or move ("rescheduled")."""
+    send_own_change_email(order_id, change)
+
+
+# Deferred for each instant that reminders are planned for (booking.reminders), and run every
+# five minutes besides, for anything a job missed; `timestamp` is the instant it was meant for.
+@app.periodic(cron="*/5 * * * *")
+@app.task(queue="emails", retry=MAIL_RETRY)
+def send_due_reminders(timestamp: int) -> None:
+    reminders_send_due()

@@ -217,12 +217,12 @@ class OrderChanges:
         }
         if not differs:
             return False  # an echo of what the portal has: nothing to do, not a conflict
-        self._check_status_rule(order, differs.get("status"))
+        moves = any(name in differs for name in TIME_FIELDS)
+        self._check_status_rule(order, differs.get("status"), moves=moves)
         # LastChangedOn has whole seconds: an echo of the exported value is not "older".
         if seen_at is not None and seen_at < order.last_changed_at.replace(microsecond=0):
             raise StaleChange
         holds_after = differs.get("status", order.status) in Order.HOLDING_STATUSES
-        moves = any(name in differs for name in TIME_FIELDS)
         if holds_after and (moves or not order.is_holding):
             after = [differs.get(name, getattr(order, name)) for name in TIME_FIELDS]
             self._flush()
@@ -256,12 +256,19 @@ class OrderChanges:
             self._stamps[clinic_id] = order_change_stamp(clinic_id)
         return self._stamps[clinic_id]
 
-    def _check_status_rule(self, order: Order, status: int | None) -> None:
+    def _check_status_rule(self, order: Order, status: int | None, *, moves: bool) -> None:
         if status is None:
             return
         is_patient = self.actor.kind == OrderEvent.Actor.PATIENT
+        # A patient's move of a booking that holds time returns it to received: the clinic
+        # decides on the new time as on a new booking.
+        patients_move = is_patient and moves and order.is_holding
+        if status == Order.Status.RECEIVED and patients_move:
+            return
         if (status == Order.Status.CANCELLED) != is_patient:
-            raise StatusNotAllowed(None if not is_patient else "a patient can only cancel an order")
+            raise StatusNotAllowed(
+                None if not is_patient else "a patient can only cancel or move an order"
+            )
         if order.status == Order.Status.CANCELLED:
             raise CancelledByPatient
 
@@ -309,9 +316,11 @@ def _time_changes(before: Order | None, after: Order) -> dict[str, list]:
 
 
 def _action(differs: Mapping[str, object]) -> str:
-    if "status" in differs:
+    moves = any(name in differs for name in TIME_FIELDS)
+    # A move that returns the order to received (a patient's) is recorded as the move.
+    if "status" in differs and not (moves and differs["status"] == Order.Status.RECEIVED):
         return _STATUS_ACTIONS[differs["status"]]
-    if any(name in differs for name in TIME_FIELDS):
+    if moves:
         return OrderEvent.Action.MOVED
     return OrderEvent.Action.CORRECTED
 
@@ -386,13 +395,19 @@ def order_move(
     seen_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Order:
-    """Moves the order to another time or resource of its clinic, if no holder is there."""
+    """Moves the order to another time or resource of its clinic, if no holder is there.
+
+    A patient's move also returns the order to received, so the clinic confirms the new
+    time; a patient moves only an order that holds its time.
+    """
     if resource.clinic_id != order.clinic_id:
         raise OtherClinicsResource
+    is_patient = actor.kind == OrderEvent.Actor.PATIENT
     with order_changes(actor=actor, now=now) as changes:
         order = changes.reload(order)
         changes.change(
             order,
+            status=Order.Status.RECEIVED if is_patient else None,
             resource_id=resource.pk,
             starts_at=starts_at,
             ends_at=ends_at,

@@ -165,6 +165,16 @@ BOOKING_PAUSE_CHECKS = ["workspace.sync.booking_paused"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "booking:home"
 LOGOUT_REDIRECT_URL = "booking:home"
+# The operator of patients' personal data (152-ФЗ), as the privacy page (/privacy/) names it.
+PRIVACY_OPERATOR_NAME = env("PRIVACY_OPERATOR_NAME", default="ООО «Медихост»")
+PRIVACY_OPERATOR_CONTACTS = env(
+    "PRIVACY_OPERATOR_CONTACTS", default="privacy@medihost.ru, +7 800 000-00-00"
+)
+# The portal's address as patients reach it: the links in emails and text messages, which
+# jobs send without a request to take it from.
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+# Text messages (reminders): a class with send(phone, text), by dotted path (booking/sms.py).
+SMS_BACKEND = env("SMS_BACKEND", default="booking.sms.ConsoleBackend")
 
 # The clinics' workspace.
 WORKSPACE_IMAGE_MAX_BYTES = env.int("WORKSPACE_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
+from django.template.defaultfilters import date as format_date
 from django.templatetags.tz import do_timezone
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from exchange.models import Clinic, Order
 
 register = template.Library()
+
+# The statuses as the patient sees them; Order.Status keeps the protocol's words for the admin.
+PATIENT_STATUSES = {
+    Order.Status.RECEIVED: _("Awaiting the clinic's confirmation"),
+    Order.Status.ACCEPTED: _("Confirmed"),
+    Order.Status.CANCELLED: _("Cancelled by you"),
+    Order.Status.REJECTED: _("Declined by the clinic"),
+}
 
 
 @register.filter
@@ -23,3 +34,20 @@ def clinic_time(moment: datetime | None, clinic: Clinic) -> datetime | None:
 @register.filter
 def can_cancel(order: Order, now: datetime) -> bool:
     return order.can_cancel(now)
+
+
+@register.filter
+def patient_status(order: Order) -> str:
+    return str(PATIENT_STATUSES[order.status])
+
+
+@register.filter
+def clinic_day(moment: datetime, clinic: Clinic) -> str:
+    """The instant's day on the clinic's calendar: "today", "tomorrow" or "Mon, 4 March"."""
+    day = moment.astimezone(clinic.tzinfo).date()
+    today = timezone.localdate(timezone=clinic.tzinfo)
+    if day == today:
+        return str(_("today"))
+    if day == today + timedelta(days=1):
+        return str(_("tomorrow"))
+    return format_date(day, "D, j E")

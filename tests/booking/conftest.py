@@ -124,6 +124,23 @@ def details() -> PatientDetails:
     )
 
 
+class OutboxSmsBackend:
+    """Keeps text messages in `outbox` instead of sending them (SMS_BACKEND for tests)."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.outbox.append((phone, text))
+
+
+@pytest.fixture
+def sms_outbox(settings) -> list[tuple[str, str]]:
+    """The text messages sent during the test, as (phone, text)."""
+    settings.SMS_BACKEND = "tests.booking.conftest.OutboxSmsBackend"
+    OutboxSmsBackend.outbox = []
+    return OutboxSmsBackend.outbox
+
+
 # The booking form as a patient fills it in.
 FORM = {
     "name1": "Петрова",
@@ -135,6 +152,7 @@ FORM = {
     "city": "",
     "address": "",
     "comment": "",
+    "consent": "on",
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import IntegrityError, OperationalError, transaction
 
 from booking.errors import SlotTaken, TooManyOrders
-from booking.services import order_create
+from booking.services import order_create, order_reschedule
 from exchange import protocol
 from exchange.importing import ImportSummary, import_document
 from exchange.models import Order
@@ -176,3 +176,58 @@ def test_it_holds_the_active_orders_limit_under_parallel_bookings_of_many_doctor
     refused = [result for result in results if isinstance(result, TooManyOrders)]
     assert (len(orders), len(refused)) == (3, 9), results
     assert Order.objects.filter(patient=patient).count() == 3
+
+
+def moving(patient, order: Order, clock: str) -> Callable[[], Order]:
+    return lambda: order_reschedule(
+        patient=patient,
+        order=order,
+        starts_at=when(order.clinic, clock),
+        now=when(order.clinic, "08:00"),
+    )
+
+
+def test_it_moves_one_of_many_bookings_onto_a_slot_and_the_others_keep_theirs(
+    on_postgres, resource, patients
+):
+    bookings = [
+        make_order(resource, starts_at=when(resource.clinic, clock), patient=patient, status=status)
+        for clock, patient, status in zip(
+            ("09:00", "09:30", "10:00", "10:30", "11:00"),
+            patients,
+            itertools.cycle(HOLDING),
+            strict=False,
+        )
+    ]
+    before = {order.pk: (order.starts_at, order.status) for order in bookings}
+
+    results = at_once(*[moving(order.patient, order, "11:30") for order in bookings])
+
+    moved = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if isinstance(result, SlotTaken)]
+    assert (len(moved), len(refused)) == (1, len(bookings) - 1), results
+    [winner] = moved
+    after = {order.pk: (order.starts_at, order.status) for order in holding(resource)}
+    assert after == before | {winner.pk: (when(resource.clinic, "11:30"), Order.Status.RECEIVED)}
+
+
+def test_a_move_and_bookings_racing_for_a_slot_leave_one_holder(
+    on_postgres, resource, patients, details
+):
+    mover = make_order(resource, starts_at=when(resource.clinic, "09:00"), patient=patients[0])
+    tasks = [
+        moving(patients[0], mover, "11:30"),
+        *[booking(patient, resource, details, "11:30") for patient in patients[1:8]],
+    ]
+
+    results = at_once(*tasks)
+
+    assert sum(isinstance(result, Order) for result in results) == 1, results
+    assert all(isinstance(result, Order | SlotTaken) for result in results), results
+    at_1130 = [o for o in holding(resource) if o.starts_at == when(resource.clinic, "11:30")]
+    assert len(at_1130) == 1
+    # The mover holds either its old time or the new one, never both, never neither.
+    mover.refresh_from_db()
+    moved = isinstance(results[0], Order)
+    assert mover.starts_at == when(resource.clinic, "11:30" if moved else "09:00")
+    assert len(holding(resource)) == (1 if moved else 2)

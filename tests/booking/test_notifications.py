@@ -12,7 +12,8 @@ from django.core.mail import EmailMessage
 
 from booking.calendar import order_event
 from exchange.models import Clinic, Order
-from tests.booking.conftest import when
+from exchange.orders import Actor, order_correct, order_move
+from tests.booking.conftest import FORM, at, book_url, when
 from tests.exchange.conftest import document
 from tests.factories import make_order
 
@@ -47,6 +48,12 @@ def assert_in_russian(text: str, *known: str) -> None:
     assert set(re.findall("[A-Za-z]{3,}", text)) <= LATIN_ALLOWED, text
 
 
+def known_values(order: Order) -> tuple[str, ...]:
+    """What an email may quote as it is: names, and the links (longest first)."""
+    base = f"http://127.0.0.1:8000/orders/{order.pk}/"
+    return (order.clinic.name, order.resource.name, order.name2, base + "cancel/", base)
+
+
 def calendar_parts(message: EmailMessage) -> list:
     mime = message_from_bytes(message.message().as_bytes())
     return [part for part in mime.walk() if part.get_content_type() == "text/calendar"]
@@ -60,7 +67,7 @@ def test_it_emails_the_acceptance_in_russian_with_the_clinics_time(
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["petrova@example.ru"]
-    known = (order.clinic.name, order.resource.name, order.name2)
+    known = known_values(order)
     assert_in_russian(message.subject, *known)
     assert_in_russian(message.body, *known)
     # 10:30 in Moscow, not the 07:30 the database holds.
@@ -95,7 +102,7 @@ def test_it_emails_a_rejection_without_an_event(
     assert message.to == ["petrova@example.ru"]
     assert message.attachments == []
     assert calendar_parts(message) == []
-    known = (order.clinic.name, order.resource.name, order.name2)
+    known = known_values(order)
     assert_in_russian(message.subject, *known)
     assert_in_russian(message.body, *known)
 
@@ -157,7 +164,7 @@ def refuse_smtp(*args, **kwargs):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "target", ["booking.notifications.send_decision", "django.core.mail.EmailMessage.send"]
+    "target", ["booking.notifications.send_order_email", "django.core.mail.EmailMessage.send"]
 )
 def test_it_applies_the_import_when_the_mail_server_fails(
     order, post_xml, mailoutbox, monkeypatch, caplog, target
@@ -193,3 +200,98 @@ def test_it_folds_long_event_lines_between_characters():
         "вход с торца"
     ) in unfolded
     assert "SUMMARY:Запись подтверждена" in unfolded
+
+
+def test_it_links_the_decision_to_the_order_and_its_cancelling(
+    order, post_xml, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.PORTAL_URL = "https://zapis.medihost.ru/"
+
+    import_and_commit(post_xml, django_capture_on_commit_callbacks, decide(order, 1))
+
+    body = mailoutbox[0].body
+    assert f"Ваша запись на портале: https://zapis.medihost.ru/orders/{order.pk}/\n" in body
+    assert f"Отменить запись: https://zapis.medihost.ru/orders/{order.pk}/cancel/\n" in body
+
+
+def test_it_offers_no_cancelling_of_a_rejected_order(
+    order, post_xml, mailoutbox, django_capture_on_commit_callbacks
+):
+    import_and_commit(post_xml, django_capture_on_commit_callbacks, decide(order, 3))
+
+    body = mailoutbox[0].body
+    assert f"/orders/{order.pk}/\n" in body
+    assert "/cancel/" not in body
+
+
+def move(order: Order) -> None:
+    starts_at = when(order.clinic, "11:30")
+    order_move(
+        actor=Actor.mis(), order=order, resource=order.resource,
+        starts_at=starts_at, ends_at=starts_at + STEP,
+    )  # fmt: skip
+
+
+def correct(order: Order) -> None:
+    order_correct(actor=Actor.admin(order.patient), order=order, details={"phone": "+7 900 765"})
+
+
+@pytest.mark.parametrize(
+    ("change", "subject"),
+    [
+        (move, "Ваша запись перенесена: Клиника на Ленина, 04.03.2030 11:30"),
+        (correct, "Данные вашей записи исправлены: Клиника на Ленина"),
+    ],
+    ids=["moved", "corrected"],
+)
+def test_it_tells_of_a_move_or_a_correction_by_the_clinic_with_the_link(
+    order, patient, mailoutbox, django_capture_on_commit_callbacks, change, subject
+):
+    Order.objects.filter(pk=order.pk).update(patient=patient)
+    order.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(order)
+
+    [message] = mailoutbox
+    assert message.subject == subject
+    assert f"Ваша запись на портале: http://127.0.0.1:8000/orders/{order.pk}/" in message.body
+    assert_in_russian(message.body, *known_values(order))
+
+
+def test_it_emails_the_booking_itself_with_what_where_when_and_links(
+    client, patient, resource, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(book_url(resource), {**FORM, "at": at(resource, "10:00")})
+    order = Order.objects.get()
+    assert response.status_code == 302
+
+    [message] = mailoutbox
+    assert message.to == [FORM["email"]]
+    assert message.subject == "Вы записались на приём: Клиника на Ленина, 04.03.2030 10:00"
+    assert message.body.startswith("Здравствуйте, Анна!\n")
+    for line in (
+        f"Номер записи: {order.pk}",
+        "Врач: Нестеров О. П.",
+        "Время: 04.03.2030 10:00 (местное время клиники, Europe/Moscow)",
+        "Клиника: Клиника на Ленина",
+        f"Ваша запись на портале: http://127.0.0.1:8000/orders/{order.pk}/",
+        f"Отменить запись: http://127.0.0.1:8000/orders/{order.pk}/cancel/",
+    ):
+        assert line in message.body.splitlines()
+    assert_in_russian(message.body, *known_values(order))
+    assert message.attachments == []
+
+
+def test_it_sends_no_booking_email_when_the_booking_fails(
+    client, patient, resource, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_order(resource, starts_at=when(resource.clinic, "10:00"))
+    client.force_login(patient)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(book_url(resource), {**FORM, "at": at(resource, "10:00")})
+
+    assert mailoutbox == []

@@ -53,7 +53,8 @@ def signed_in(client, patient):
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("get", "/orders/{}/"), ("post", "/orders/{}/cancel/")]
+    ("method", "path"),
+    [("get", "/orders/{}/"), ("get", "/orders/{}/cancel/"), ("post", "/orders/{}/cancel/")],
 )
 def test_it_hides_another_patients_order(signed_in, strangers_order, method, path):
     response = getattr(signed_in, method)(path.format(strangers_order.pk))
@@ -65,6 +66,7 @@ def test_it_hides_another_patients_order(signed_in, strangers_order, method, pat
 
 def test_it_answers_404_for_an_unknown_order(signed_in):
     assert signed_in.get("/orders/999999/").status_code == 404
+    assert signed_in.get("/orders/999999/cancel/").status_code == 404
     assert signed_in.post("/orders/999999/cancel/").status_code == 404
 
 
@@ -75,12 +77,6 @@ def test_it_cancels_the_patients_own_order(signed_in, order):
     assert response["Location"] == "/orders/"
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
-
-
-def test_it_cancels_only_by_post(signed_in, order):
-    assert signed_in.get(f"/orders/{order.pk}/cancel/").status_code == 405
-    order.refresh_from_db()
-    assert order.status == Order.Status.RECEIVED
 
 
 @pytest.mark.parametrize("far", ["9999-12-31", "2999-01-01"])
@@ -130,7 +126,7 @@ def test_it_answers_404_to_a_booking_time_that_is_not_a_time(signed_in, resource
     assert signed_in.get(book_url(resource), {"at": value}).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/orders/", "/orders/{order}/"])
+@pytest.mark.parametrize("path", ["/orders/", "/orders/{order}/", "/orders/{order}/cancel/"])
 def test_it_asks_to_sign_in_for_orders(client, order, path):
     url = path.format(order=order.pk)
 
@@ -198,6 +194,7 @@ def assert_private_things_absent(response) -> None:
         "/clinics/{clinic}/resources/{resource}/book/?at={at}",
         "/orders/",
         "/orders/{order}/",
+        "/orders/{order}/cancel/",
     ],
 )
 def test_it_never_shows_appointment_titles_or_other_patients(

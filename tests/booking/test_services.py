@@ -174,7 +174,7 @@ def test_it_turns_the_databases_refusal_into_slot_taken(book, resource, monkeypa
     # A stale read of the slots, as a racing booking would see them: the constraint decides.
     taken = make_order(resource, starts_at=when(resource.clinic, "10:00"))
     stale = {DAY: [Slot(taken.starts_at, taken.ends_at)]}
-    monkeypatch.setattr("booking.services.resource_slots", lambda **kwargs: stale)
+    monkeypatch.setattr("booking.selectors.resource_slots", lambda **kwargs: stale)
 
     with pytest.raises(SlotTaken):
         book("10:00")

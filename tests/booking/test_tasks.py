@@ -12,7 +12,7 @@ def test_the_housekeeping_tasks_run_every_night():
     periodic = {
         task_name: entry.cron
         for (task_name, _periodic_id), entry in app.periodic_registry.periodic_tasks.items()
-        if task_name.startswith("booking.")
+        if app.tasks[task_name].queue == "housekeeping"
     }
 
     assert set(periodic) == {

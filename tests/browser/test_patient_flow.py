@@ -55,6 +55,7 @@ def _sign_up_and_book(page, base_url: str, email: str, outbox: list) -> None:
     assert page.input_value("input[name=name2]") == "Анна"
     page.fill("input[name=name1]", "Петрова")
     page.fill("input[name=phone]", "+7 900 123-45-67")
+    page.check("input[name=consent]")
     page.click("main form [type=submit]")
 
 
@@ -75,7 +76,7 @@ def test_it_books_exchanges_and_cancels_through_the_browser(
 ):
     patient = new_page()
     _sign_up_and_book(patient, live_server.url, "anna@example.ru", mailoutbox)
-    assert patient.locator("main").get_by_text("Поступила").count() >= 1
+    assert patient.locator("main").get_by_text("Ожидает подтверждения клиники").count() >= 1
 
     exported = _mis_export(live_server.url).find("Orders/o")
     assert (exported.get("status"), exported.get("name1"), exported.get("resource_name")) == (
@@ -94,15 +95,17 @@ def test_it_books_exchanges_and_cancels_through_the_browser(
 
     patient.goto(live_server.url + "/orders/")
     row = patient.locator("tr", has_text="Ларинов П. М.")
-    assert "Принята" in row.inner_text()
+    assert "Подтверждена" in row.inner_text()
 
-    row.locator("form [type=submit]").click()
-    assert "Отменена пациентом" in patient.locator("tr", has_text="Ларинов П. М.").inner_text()
+    row.locator("a[href$='/cancel/']").click()
+    patient.locator("h1", has_text="Отменить запись на").wait_for()
+    patient.click("main form [type=submit]")
+    assert "Отменена вами" in patient.locator("tr", has_text="Ларинов П. М.").inner_text()
     assert _mis_export(live_server.url).find("Orders/o").get("status") == "2"
 
     # The freed slot is the first one again, and the next patient gets it.
     next_patient = new_page()
     _sign_up_and_book(next_patient, live_server.url, "boris@example.ru", mailoutbox)
-    assert next_patient.locator("main").get_by_text("Поступила").count() >= 1
+    assert next_patient.locator("main").get_by_text("Ожидает подтверждения клиники").count() >= 1
     times = [o.get("reception_datetime") for o in _mis_export(live_server.url).iter("o")]
     assert len(times) == 2 and times[0] == times[1]

@@ -93,6 +93,6 @@ def test_a_manager_accepts_an_order_from_the_grid(
     own.fill("input[name=password]", "pw-petrova-1")
     own.click("main form [type=submit]")
     row = own.locator("tr", has_text="Ларинов П. М.")
-    assert "Принята" in row.inner_text()
+    assert "Подтверждена" in row.inner_text()
     assert "Сидоров" not in own.content()
     shoot(own, "patient")

@@ -12,6 +12,7 @@ from exchange.orders import (
     Actor,
     CancelledByPatient,
     NotCancellable,
+    OrderChangeRefused,
     OtherClinicsResource,
     StaleChange,
     StatusNotAllowed,
@@ -191,6 +192,44 @@ def test_it_rejects_a_cancelled_time_that_was_booked_again_without_a_time_check(
     order_decide(actor=STAFF, order=order, status=Order.Status.REJECTED)  # an echo
     with pytest.raises(TimeHeld):
         order_decide(actor=STAFF, order=order, status=Order.Status.ACCEPTED)
+
+
+@pytest.mark.parametrize("status", [Order.Status.RECEIVED, Order.Status.ACCEPTED])
+def test_it_lets_a_patient_move_a_booking_back_to_received_for_the_clinic(resource, order, status):
+    Order.objects.filter(pk=order.pk).update(status=status)
+    stamp = Order.objects.get().last_changed_at
+
+    moved = order_move(
+        actor=PATIENT,
+        order=order,
+        resource=resource,
+        starts_at=AT + timedelta(hours=1),
+        ends_at=AT + timedelta(hours=1, minutes=30),
+    )
+
+    assert (moved.status, moved.starts_at) == (Order.Status.RECEIVED, AT + timedelta(hours=1))
+    assert moved.last_changed_at > stamp
+    [(kind, _, _, action, changes)] = history(order)
+    assert (kind, action) == ("patient", "moved")
+    assert changes["starts_at"] == [AT.isoformat(), (AT + timedelta(hours=1)).isoformat()]
+    assert ("status" in changes) == (status == Order.Status.ACCEPTED)
+    assert OrderEvent.objects.get().notify_patient is False
+
+
+@pytest.mark.parametrize("status", [Order.Status.CANCELLED, Order.Status.REJECTED])
+def test_it_lets_no_patient_move_a_booking_that_holds_no_time(resource, order, status):
+    Order.objects.filter(pk=order.pk).update(status=status)
+
+    with pytest.raises(OrderChangeRefused):
+        order_move(
+            actor=PATIENT,
+            order=order,
+            resource=resource,
+            starts_at=AT + timedelta(hours=1),
+            ends_at=AT + timedelta(hours=1, minutes=30),
+        )
+    assert Order.objects.get().status == status
+    assert history(order) == []
 
 
 def test_it_never_moves_an_order_to_another_clinic(order, other_clinic):

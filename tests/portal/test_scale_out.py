@@ -153,6 +153,7 @@ def test_one_slot_booked_through_both_servers_at_once_goes_to_one_patient(
         "name2": "Анна",
         "phone": "+7 900 111-22-33",
         "email": "petrova@example.ru",
+        "consent": "on",
     }
 
     def booking(url: str, user) -> Callable[[], int]:
