@@ -7,21 +7,35 @@ turns a document into them, `writing` renders responses; callers import from her
 
 from __future__ import annotations
 
-from exchange.protocol.reading import SECTIONS, SectionSpec, SourceLines, parse_document
+from exchange.protocol.reading import (
+    SECTIONS,
+    SectionSpec,
+    SourceLines,
+    parse_document,
+    read_head,
+)
 from exchange.protocol.records import (
+    EARLIEST_DATE,
+    HEAD_LIMIT,
     ID_RANGE,
+    LATEST_DATE,
+    MAX_ATTRIBUTES,
     MAX_DURATION,
+    MAX_ELEMENT_NAMES,
     MAX_NAME_LENGTH,
     MAX_REPORTED_PROBLEMS,
     MAX_TABLENAME_LENGTH,
     MAX_TIME_STEP,
     MIS_ORDER_STATUSES,
+    ORDER_DETAILS,
+    ORDER_STATUSES,
     PATIENT_CANCELLED,
     POS_RANGE,
     SYNC_MODES,
     Appointment,
     Appointments,
     Document,
+    DocumentHead,
     ExportedOrder,
     Group,
     OrderChange,
@@ -31,6 +45,7 @@ from exchange.protocol.records import (
     WorkingHours,
 )
 from exchange.protocol.writing import (
+    DIALECTS,
     ORDER_TYPE_BOOKING,
     XML_DECLARATION,
     render_export,
@@ -41,13 +56,21 @@ from exchange.protocol.writing import (
 )
 
 __all__ = [
+    "DIALECTS",
+    "EARLIEST_DATE",
+    "HEAD_LIMIT",
     "ID_RANGE",
+    "LATEST_DATE",
+    "MAX_ATTRIBUTES",
     "MAX_DURATION",
+    "MAX_ELEMENT_NAMES",
     "MAX_NAME_LENGTH",
     "MAX_REPORTED_PROBLEMS",
     "MAX_TABLENAME_LENGTH",
     "MAX_TIME_STEP",
     "MIS_ORDER_STATUSES",
+    "ORDER_DETAILS",
+    "ORDER_STATUSES",
     "ORDER_TYPE_BOOKING",
     "PATIENT_CANCELLED",
     "POS_RANGE",
@@ -57,6 +80,7 @@ __all__ = [
     "Appointment",
     "Appointments",
     "Document",
+    "DocumentHead",
     "ExportedOrder",
     "Group",
     "OrderChange",
@@ -67,6 +91,7 @@ __all__ = [
     "SourceLines",
     "WorkingHours",
     "parse_document",
+    "read_head",
     "render_export",
     "render_export_error",
     "render_import_errors",

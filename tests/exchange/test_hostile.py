@@ -359,8 +359,8 @@ def test_it_accepts_the_key_before_a_bad_key_case_is_made(client, clinic):
         ("put", IMPORT_URL, "POST", "ImportResult"),
         ("delete", IMPORT_URL, "POST", "ImportResult"),
         ("head", IMPORT_URL, "POST", None),
-        ("put", EXPORT_URL, "GET, POST", "ExportError"),
-        ("patch", EXPORT_URL, "GET, POST", "ExportError"),
+        ("put", EXPORT_URL, "GET, HEAD, POST", "ExportError"),
+        ("patch", EXPORT_URL, "GET, HEAD, POST", "ExportError"),
     ],
 )
 def test_it_answers_405_in_xml_with_allow(client, clinic, method, url, allow, root):
