@@ -28,8 +28,9 @@ UNKNOWN_KEY = "0F0F0F0F-0000-4000-8000-000000000000"
 
 
 def wrap(body: str, key: str = KEY) -> bytes:
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<MediExchange ClientKey="{key}">{body}'.encode() + (
-        b"</MediExchange>\n"
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<MediExchange ClientKey="{key}">{body}'.encode()
+        + (b"</MediExchange>\n")
     )
 
 

@@ -53,34 +53,93 @@ def problems_of(result, name: str) -> list[tuple[str | None, ...]]:
 @pytest.mark.parametrize(
     ("case", "element", "attribute", "code"),
     [
-        pytest.param(appointment(resource_id="x"), "a", "resource_id", "bad_integer", id="resource_id-x"),
-        pytest.param(appointment(duration="-15"), "a", "Duration", "bad_minutes", id="Duration--15"),
-        pytest.param(appointment(duration="44641"), "a", "Duration", "bad_minutes", id="Duration-too-long"),
-        pytest.param(appointment(at="31.02.2010 10:00"), "a", "ReceptionDateTime", "bad_datetime", id="no-such-day"),
-        pytest.param(appointment(at="01.07.2010 24:00"), "a", "ReceptionDateTime", "bad_datetime", id="24:00"),
-        pytest.param(appointment(at="01.01.0001 00:00:00"), "a", "ReceptionDateTime", "out_of_range", id="dotnet-min-value"),
-        pytest.param(appointment(at="31.12.9999 23:59:59"), "a", "ReceptionDateTime", "out_of_range", id="year-9999"),
-        pytest.param(appointment(at="31.12.1999 23:59"), "a", "ReceptionDateTime", "out_of_range", id="before-2000"),
-        pytest.param(appointment(at="01.07.2099 10:00"), "a", "ReceptionDateTime", "out_of_range", id="beyond-the-years-ahead"),
-        pytest.param(appointment(extra=' ID="10"'), "a", "id, ID", "conflicting_spellings", id="two-spellings"),
+        pytest.param(
+            appointment(resource_id="x"), "a", "resource_id", "bad_integer", id="resource_id-x"
+        ),
+        pytest.param(
+            appointment(duration="-15"), "a", "Duration", "bad_minutes", id="Duration--15"
+        ),
+        pytest.param(
+            appointment(duration="44641"), "a", "Duration", "bad_minutes", id="Duration-too-long"
+        ),
+        pytest.param(
+            appointment(at="31.02.2010 10:00"),
+            "a",
+            "ReceptionDateTime",
+            "bad_datetime",
+            id="no-such-day",
+        ),
+        pytest.param(
+            appointment(at="01.07.2010 24:00"), "a", "ReceptionDateTime", "bad_datetime", id="24:00"
+        ),
+        pytest.param(
+            appointment(at="01.01.0001 00:00:00"),
+            "a",
+            "ReceptionDateTime",
+            "out_of_range",
+            id="dotnet-min-value",
+        ),
+        pytest.param(
+            appointment(at="31.12.9999 23:59:59"),
+            "a",
+            "ReceptionDateTime",
+            "out_of_range",
+            id="year-9999",
+        ),
+        pytest.param(
+            appointment(at="31.12.1999 23:59"),
+            "a",
+            "ReceptionDateTime",
+            "out_of_range",
+            id="before-2000",
+        ),
+        pytest.param(
+            appointment(at="01.07.2099 10:00"),
+            "a",
+            "ReceptionDateTime",
+            "out_of_range",
+            id="beyond-the-years-ahead",
+        ),
+        pytest.param(
+            appointment(extra=' ID="10"'),
+            "a",
+            "id, ID",
+            "conflicting_spellings",
+            id="two-spellings",
+        ),
         pytest.param(
             '<Appointments><a tablename="T" id="1" resource_id="393" '
             'ReceptionDateTime="01.07.2010 10:00" Duration="30"/>'
             '<a tablename="T" id="1" resource_id="393" '
             'ReceptionDateTime="01.07.2010 11:00" Duration="30"/></Appointments>',
-            "a", "id", "duplicate_id", id="one-key-two-appointments",
+            "a",
+            "id",
+            "duplicate_id",
+            id="one-key-two-appointments",
         ),
-        pytest.param('<Appointments SyncMode="partial"/>', "Appointments", "SyncMode", "unknown_sync_mode", id="SyncMode"),
+        pytest.param(
+            '<Appointments SyncMode="partial"/>',
+            "Appointments",
+            "SyncMode",
+            "unknown_sync_mode",
+            id="SyncMode",
+        ),
         pytest.param(
             '<Appointments SyncMode="full"/><Appointments SyncMode="diff"/>',
-            "Appointments", "SyncMode", "sync_mode_mix", id="SyncMode-mix",
+            "Appointments",
+            "SyncMode",
+            "sync_mode_mix",
+            id="SyncMode-mix",
         ),
         pytest.param(
             '<ResourceGroups><rg id="1" ID="2" name="Врачи"/></ResourceGroups>',
-            "rg", "id, ID", "conflicting_spellings", id="group-two-ids",
+            "rg",
+            "id, ID",
+            "conflicting_spellings",
+            id="group-two-ids",
         ),
     ],
-)  # fmt: skip
+)
 def test_it_refuses_what_could_invent_free_time_and_writes_nothing(
     clinic, imported, post_xml, case, element, attribute, code
 ):
@@ -103,7 +162,9 @@ def test_it_refuses_what_could_invent_free_time_and_writes_nothing(
         pytest.param(schedule(WORK, "2010-07-01"), "s", "date", "bad_date", id="iso-date"),
         pytest.param(schedule(WORK, "31.12.1999"), "s", "date", "out_of_range", id="before-2000"),
         pytest.param(schedule(WORK, "31.12.9999"), "s", "date", "out_of_range", id="year-9999"),
-        pytest.param(schedule(WORK, resource_id="x"), "s", "resource_id", "bad_integer", id="resource_id-x"),
+        pytest.param(
+            schedule(WORK, resource_id="x"), "s", "resource_id", "bad_integer", id="resource_id-x"
+        ),
         pytest.param(schedule(""), "s", None, "no_time_rules", id="no-time_rules"),
         pytest.param(
             schedule('<time_rules w_startTime="17:00" w_endTime="8:00"/>'),
@@ -212,10 +273,16 @@ def test_it_writes_the_rest_of_the_document_around_a_skipped_record(clinic, post
         ('w_start="8:00" w_end="17:00" b_start="0:00" b_end="0:00"', [("08:00", "17:00", None)]),
         ('w_start="8:00" w_end="17:00" b_start="13:00" b_end="13:00"', [("08:00", "17:00", None)]),
         ('w_start="20:00" w_end="0:00"', [("20:00", "02.07 00:00", None)]),
-        ('w_start="20:00" w_end="24:00" b_start="22:00" b_end="0:00"', [("20:00", "02.07 00:00", ("22:00", "02.07 00:00"))]),
+        (
+            'w_start="20:00" w_end="24:00" b_start="22:00" b_end="0:00"',
+            [("20:00", "02.07 00:00", ("22:00", "02.07 00:00"))],
+        ),
         ('w_start="0:00" w_end="24:00"', [("00:00", "02.07 00:00", None)]),
     ],
-    ids=["empty-day", "all-zero", "zero-break", "empty-break", "to-midnight", "break-to-midnight", "whole-day"],
+    ids=[
+        "empty-day", "all-zero", "zero-break", "empty-break", "to-midnight", "break-to-midnight",
+        "whole-day",
+    ],
 )  # fmt: skip
 def test_it_reads_empty_intervals_and_midnight_ends_silently(
     clinic, imported, post_xml, time_rules, expected
@@ -301,7 +368,8 @@ def test_it_lists_every_error_with_its_line_and_code(clinic, imported, post_xml)
     ("data", "code"),
     [
         (
-            b'<?xml version="1.0"?>\n<ImportResult ClientKey="9DDDE578-5179-4CC4-A2A0-F681618ED9EA">'
+            b'<?xml version="1.0"?>\n'
+            b'<ImportResult ClientKey="9DDDE578-5179-4CC4-A2A0-F681618ED9EA">'
             b"<Resources/></ImportResult>",
             "wrong_root",
         ),
