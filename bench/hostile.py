@@ -50,6 +50,35 @@ def cases() -> dict[str, bytes]:
             '<Resources><r id="1" name="x" time_step="30">' + "<x/>" * many + "</r></Resources>"
         ),
         "30 MB of <x/>, unknown key": wrap("<x/>" * many, UNKNOWN_KEY),
+        "30 MB of resources with 190 unknown attributes each": wrap(
+            "<Resources>"
+            + "".join(
+                f'<r id="{n}" name="x" time_step="30" {junk}/>'
+                for n, junk in enumerate([" ".join(f'a{k}="1"' for k in range(190))] * 24_000)
+            )
+            + "</Resources>"
+        ),
+        "30 MB of unreadable orders": wrap(
+            "<Orders>" + '<o id="1" status="x" duration="-1"/>' * (30 * 2**20 // 36) + "</Orders>"
+        ),
+        "30 MB of one group repeated": wrap(
+            "<ResourceGroups>" + '<rg id="1" name="a"/>' * (30 * 2**20 // 21) + "</ResourceGroups>"
+        ),
+        "30 MB of time_rules in one schedule": wrap(
+            '<Schedules><s date="01.07.2010" resource_id="1">'
+            + "".join(
+                f'<time_rules w_start="{h}:{m:02}" w_end="{h}:{m + 1:02}"/>'
+                for _ in range(30 * 2**20 // 45 // 1440)
+                for h in range(24)
+                for m in range(59)
+            )
+            + "</s></Schedules>"
+        ),
+        "30 MB of windows-1251 text, no declaration": (
+            f'<MediExchange ClientKey="{KEY}"><Resources>'.encode()
+            + '<r id="1" name="Кабинет" time_step="30"/>'.encode("cp1251") * (30 * 2**20 // 39)
+            + b"</Resources></MediExchange>"
+        ),
         "5 000-digit id": wrap(
             f'<Resources><r id="{"9" * 5000}" name="x" time_step="30"/></Resources>'
         ),

@@ -103,12 +103,15 @@ class SourceLines:
     """
 
     LOOK_BACK = 50
+    # A line longer than this (a whole document on one line, say) is indexed by the set of
+    # names on it, found in slices by the regex engine rather than tag by tag.
+    LONG_LINE = 1 << 16
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.tags = _START_TAG.finditer(data)
-        self.position = 0  # of the last start tag indexed
-        self.line = 1  # where that tag begins
+        self.position = 0  # indexed up to here
+        self.line = 1  # the line of `position`
+        self.line_end = -1  # where that line ends, once looked up
         self.indexed_through = 0  # every tag beginning up to this line is indexed
         # Lines where a tag of each (lower-case) name begins, ascending, without repeats.
         self.lines: dict[bytes, array] = {}
@@ -126,19 +129,44 @@ class SourceLines:
         return line
 
     def _index_through(self, line: int) -> None:
+        data = self.data
         while self.indexed_through < line:
-            match = next(self.tags, None)
+            match = _START_TAG.search(data, self.position)
             if match is None:
                 self.indexed_through = 1 << 62
                 return
             start = match.start()
-            self.line += self.data.count(b"\n", self.position, start)
-            self.position = start
-            lines = self.lines.setdefault(match.group(1).lower(), array("q"))
-            if not lines or lines[-1] != self.line:
-                lines.append(self.line)
+            if start > self.line_end:
+                self.line += data.count(b"\n", self.position, start)
+                self.line_end = data.find(b"\n", start)
+                if self.line_end < 0:
+                    self.line_end = len(data)
+                if self.line_end - start > self.LONG_LINE:
+                    self._index_long_line(start)
+                    continue
+            self._add(match.group(1), self.line)
+            self.position = match.end()
             # Tags on the current line may follow: only the lines before it are complete.
             self.indexed_through = self.line - 1
+
+    def _index_long_line(self, start: int) -> None:
+        data, end = self.data, self.line_end
+        names: set[bytes] = set()
+        while start < end:
+            # Slices end before a `<`, so that no tag is cut in two.
+            stop = data.find(b"<", start + self.LONG_LINE, end)
+            stop = end if stop < 0 else stop
+            names.update(_START_TAG.findall(data, start, stop))
+            start = stop
+        for name in names:
+            self._add(name, self.line)
+        self.position = end
+        self.indexed_through = self.line
+
+    def _add(self, name: bytes, line: int) -> None:
+        lines = self.lines.setdefault(name.lower(), array("q"))
+        if not lines or lines[-1] != line:
+            lines.append(line)
 
 
 class _Stop(Exception):
@@ -162,7 +190,7 @@ def _root_problems(element: etree._Element, name: str, document: Document) -> li
 
 
 def _too_many_attributes(element: etree._Element, document: Document) -> Problem | None:
-    if len(element.attrib) <= MAX_ATTRIBUTES:
+    if len(element.keys()) <= MAX_ATTRIBUTES:
         return None
     name = etree.QName(element).localname
     message = f"more than {MAX_ATTRIBUTES} attributes on one element (the documented limit)"
@@ -235,7 +263,6 @@ class _Parser:
         self.dates = dates
         # What each record key was first given as: (line, what the record said).
         self.seen: dict[tuple[str, object], tuple[int, object]] = {}
-        self.names: set[str] = set()
         # The time_rules of the schedule being read, kept until the schedule ends.
         self.hours: list[WorkingHours] = []
         self.rules_read: set[object] = set()
@@ -282,42 +309,63 @@ class _Parser:
         )
         path: list[str] = []
         try:
-            for event, element in events:
-                if event == "start":
-                    path.append(local_name(element.tag))
-                    self.opened(element, path)
-                else:
-                    self.end(element, path)
-                    path.pop()
+            self.walk(events, path)
         except etree.XMLSyntaxError as exc:
             self.document.errors.append(_syntax_problem(exc, path[-1] if path else ""))
         except _Stop:
             pass
         return self.document
 
-    def opened(self, element: etree._Element, path: list[str]) -> None:
-        """At each start tag: the limits on work, then the root and the sections."""
-        if element.tag not in self.names:
-            self.names.add(element.tag)
-            if len(self.names) > MAX_ELEMENT_NAMES:
-                message = (
-                    f"more than {MAX_ELEMENT_NAMES} distinct element names in one document "
-                    "(the documented limit)"
-                )
-                self.error_at(element.sourceline, path[-1], message, "too_many_element_names")
-                raise _Stop
-        too_many = _too_many_attributes(element, self.document)
-        if too_many is not None:
-            self.document.errors.append(too_many)
-            raise _Stop
-        if len(path) == 1:
-            self.root(element, path[0])
-        elif len(path) == 2:
-            spec = SECTIONS.get(path[1])
-            if spec is None:
-                self.warn_unknown(element)
+    def walk(self, events: etree.iterparse, path: list[str]) -> None:
+        """The loop every element passes through, kept tight: a hostile document may hold
+        millions of elements, and all but the few the protocol knows are only counted."""
+        names: dict[str, str] = {}  # lower-case local names by tag, for the limit on names
+        for event, element in events:
+            if event == "start":
+                tag = element.tag
+                name = names.get(tag)
+                if name is None:
+                    name = names[tag] = local_name(tag)
+                    if len(names) > MAX_ELEMENT_NAMES:
+                        self.too_many_names(element)
+                path.append(name)
+                # keys(), not attrib: lxml reads each value by a search along the list.
+                if len(element.keys()) > MAX_ATTRIBUTES:
+                    self.too_many_attributes(element)
+                if len(path) == 1:
+                    self.root(element, name)
+                elif len(path) == 2:
+                    self.section(element, name)
             else:
-                spec.begin(self, element)
+                if 3 <= len(path) <= 4:
+                    self.end(element, path)
+                # Keep memory flat: drop what has been read, at every depth.
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+                path.pop()
+
+    def too_many_names(self, element: etree._Element) -> None:
+        message = (
+            f"more than {MAX_ELEMENT_NAMES} distinct element names in one document "
+            "(the documented limit)"
+        )
+        name = etree.QName(element).localname
+        self.error_at(element.sourceline, name, message, "too_many_element_names")
+        raise _Stop
+
+    def too_many_attributes(self, element: etree._Element) -> None:
+        self.document.errors.append(_too_many_attributes(element, self.document))
+        raise _Stop
+
+    def section(self, element: etree._Element, name: str) -> None:
+        spec = SECTIONS.get(name)
+        if spec is None:
+            self.warn_unknown(element)
+        else:
+            spec.begin(self, element)
 
     def root(self, element: etree._Element, name: str) -> None:
         problems = _root_problems(element, name, self.document)
@@ -343,12 +391,6 @@ class _Parser:
             self.time_rules(element)
         elif depth == 4 and path[1] in SECTIONS:
             self.warn_unknown(element)
-        # Keep memory flat: drop what has been read, at every depth.
-        element.clear(keep_tail=False)
-        parent = element.getparent()
-        if parent is not None:
-            while element.getprevious() is not None:
-                del parent[0]
 
     def time_rules(self, element: etree._Element) -> None:
         a = Attributes(element, "time_rules", dates=self.dates)
