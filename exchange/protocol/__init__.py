@@ -1,19 +1,14 @@
 """The MediExchange XML protocol: bytes in, typed records out; results and orders in, XML out.
 
 This package imports no model and touches no database, so it can be tested and fuzzed alone.
-`records` holds the typed records and the protocol's limits, `reading` (with `attributes`)
-turns a document into them, `writing` renders responses; callers import from here.
+`records` holds the typed records and the protocol's limits, `reading` (with `attributes`
+and `source`) turns a document into them, `writing` renders responses; callers import from
+here.
 """
 
 from __future__ import annotations
 
-from exchange.protocol.reading import (
-    SECTIONS,
-    SectionSpec,
-    SourceLines,
-    parse_document,
-    read_head,
-)
+from exchange.protocol.reading import SECTIONS, SectionSpec, parse_document, read_head
 from exchange.protocol.records import (
     EARLIEST_DATE,
     HEAD_LIMIT,
@@ -44,6 +39,7 @@ from exchange.protocol.records import (
     Schedule,
     WorkingHours,
 )
+from exchange.protocol.source import SourceLines
 from exchange.protocol.writing import (
     DIALECTS,
     ORDER_TYPE_BOOKING,

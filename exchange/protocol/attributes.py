@@ -63,9 +63,14 @@ class Attributes:
     """One element's attributes, matched case-insensitively; blank values count as absent."""
 
     def __init__(
-        self, element: etree._Element, name: str, *, dates: DateWindow | None = None
+        self,
+        element: etree._Element,
+        name: str,
+        *,
+        line: int | None,
+        dates: DateWindow | None = None,
     ) -> None:
-        self.line = element.sourceline
+        self.line = line
         self.element = name
         self.dates = dates or (EARLIEST_DATE, LATEST_DATE)
         # Stripped values by lower-case name; blank ones are left out.

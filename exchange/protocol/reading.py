@@ -9,11 +9,7 @@ then the document is refused.
 
 from __future__ import annotations
 
-import codecs
 import io
-import re
-from array import array
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -53,13 +49,8 @@ from exchange.protocol.records import (
     Schedule,
     WorkingHours,
 )
+from exchange.protocol.source import SourceLines, choose_encoding
 
-GUESSED_ENCODING = "windows-1251"
-_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?\sencoding\s*=", re.ASCII)
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# Where a start tag begins: `<` then a name. End tags, comments, PIs and declarations do not
-# match, and character data and attribute values cannot hold a raw `<`.
-_START_TAG = re.compile(rb"<(?:[^\s/>!?<:]+:)?([^\s/>!?<:]+)")
 _PARSER_OPTIONS = {
     # Stated explicitly: no DTD, no entity expansion, no network, lxml's size caps on.
     "resolve_entities": False,
@@ -70,138 +61,46 @@ _PARSER_OPTIONS = {
     "remove_comments": True,
     "remove_pis": True,
 }
-
-
-def choose_encoding(data: bytes, encoding: str | None) -> tuple[str | None, bool]:
-    """(the encoding to read `data` in, None to trust the document; whether it is a guess).
-
-    Older Delphi and 1C exporters write windows-1251 without a declaration: bytes that name
-    no encoding and are not UTF-8 are read as windows-1251 (Cyrillic in windows-1251 is
-    practically never valid UTF-8, so a UTF-8 document is never misread).
-    """
-    if encoding is not None or data.startswith(_BOMS) or data[:2] in (b"\0<", b"<\0"):
-        return encoding, False
-    if _DECLARED_ENCODING.match(data, 0, 1024):
-        return None, False
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        # In slices, so that a large document is never held twice as text.
-        for offset in range(0, len(data), 1 << 20):
-            decoder.decode(data[offset : offset + (1 << 20)])
-    except UnicodeDecodeError:
-        return GUESSED_ENCODING, True
-    return None, False
-
-
-class SourceLines:
-    """Finds the line where an element's start tag begins.
-
-    libxml2 reports the line where a start tag *ends*; MIS documents wrap long tags, and an
-    integrator looks for the line where the element begins. An index of the lines where each
-    element name starts a tag is built as far as the problems need it, in one pass over the
-    bytes, so clean documents pay nothing and no document pays more than one pass.
-    """
-
-    LOOK_BACK = 50
-    # A line longer than this (a whole document on one line, say) is indexed by the set of
-    # names on it, found in slices by the regex engine rather than tag by tag.
-    LONG_LINE = 1 << 16
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.position = 0  # indexed up to here
-        self.line = 1  # the line of `position`
-        self.line_end = -1  # where that line ends, once looked up
-        self.indexed_through = 0  # every tag beginning up to this line is indexed
-        # Lines where a tag of each (lower-case) name begins, ascending, without repeats.
-        self.lines: dict[bytes, array] = {}
-
-    def start_line(self, line: int | None, element: str) -> int | None:
-        if line is None or not element:
-            return line
-        self._index_through(line)
-        lines = self.lines.get(element.encode("utf-8", "replace").lower())
-        if lines is None:
-            return line
-        found = bisect_right(lines, line)
-        if found and lines[found - 1] > line - self.LOOK_BACK:
-            return lines[found - 1]
-        return line
-
-    def _index_through(self, line: int) -> None:
-        data = self.data
-        while self.indexed_through < line:
-            match = _START_TAG.search(data, self.position)
-            if match is None:
-                self.indexed_through = 1 << 62
-                return
-            start = match.start()
-            if start > self.line_end:
-                self.line += data.count(b"\n", self.position, start)
-                self.line_end = data.find(b"\n", start)
-                if self.line_end < 0:
-                    self.line_end = len(data)
-                if self.line_end - start > self.LONG_LINE:
-                    self._index_long_line(start)
-                    continue
-            self._add(match.group(1), self.line)
-            self.position = match.end()
-            # Tags on the current line may follow: only the lines before it are complete.
-            self.indexed_through = self.line - 1
-
-    def _index_long_line(self, start: int) -> None:
-        data, end = self.data, self.line_end
-        names: set[bytes] = set()
-        while start < end:
-            # Slices end before a `<`, so that no tag is cut in two.
-            stop = data.find(b"<", start + self.LONG_LINE, end)
-            stop = end if stop < 0 else stop
-            names.update(_START_TAG.findall(data, start, stop))
-            start = stop
-        for name in names:
-            self._add(name, self.line)
-        self.position = end
-        self.indexed_through = self.line
-
-    def _add(self, name: bytes, line: int) -> None:
-        lines = self.lines.setdefault(name.lower(), array("q"))
-        if not lines or lines[-1] != line:
-            lines.append(line)
+_TIME_RULES = ["schedules", "s", "time_rules"]
 
 
 class _Stop(Exception):
     """Reading ends: the error list is full, or a limit on the document is reached."""
 
 
-def _root_problems(element: etree._Element, name: str, document: Document) -> list[Problem]:
-    """Why the root cannot be read (a DOCTYPE, a wrong name, too many attributes), or []."""
+def _spelled(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _root_problems(element: etree._Element, line: int | None) -> list[Problem]:
+    """Why the root cannot be read (a DOCTYPE, a wrong name), or []."""
     docinfo = element.getroottree().docinfo
-    spelled = etree.QName(element).localname
+    spelled = _spelled(element)
     if docinfo.doctype or docinfo.internalDTD is not None:
-        return [
-            document.problem(
-                element.sourceline, spelled, "a DOCTYPE is not allowed", code="doctype"
-            )
-        ]
-    if name != "mediexchange":
+        return [Problem(line, spelled, "a DOCTYPE is not allowed", code="doctype")]
+    if spelled.lower() != "mediexchange":
         message = "the root element must be MediExchange"
-        return [document.problem(element.sourceline, spelled, message, code="wrong_root")]
+        return [Problem(line, spelled, message, code="wrong_root")]
     return []
 
 
-def _too_many_attributes(element: etree._Element, document: Document) -> Problem | None:
+def _too_many_attributes(element: etree._Element, line: int | None) -> Problem | None:
+    # keys(), not attrib: lxml's attrib reads each value by a search along the list.
     if len(element.keys()) <= MAX_ATTRIBUTES:
         return None
-    name = etree.QName(element).localname
     message = f"more than {MAX_ATTRIBUTES} attributes on one element (the documented limit)"
-    return document.problem(element.sourceline, name, message, code="too_many_attributes")
+    return Problem(line, _spelled(element), message, code="too_many_attributes")
 
 
-def _located(document: Document, a: Attributes, unreadable: Unreadable, id: object) -> Problem:
-    return document.problem(
-        a.line, a.element, unreadable.message, attribute=unreadable.attribute, id=id,
-        code=unreadable.code,
+def _located(a: Attributes, unreadable: Unreadable, id: object = None) -> Problem:
+    return Problem(
+        a.line, a.element, unreadable.message, unreadable.attribute,
+        None if id is None else str(id), unreadable.code,
     )  # fmt: skip
+
+
+def _syntax_problem(exc: etree.XMLSyntaxError, element: str) -> Problem:
+    return Problem(exc.lineno, element, f"not well-formed XML: {exc.msg}", code="not_well_formed")
 
 
 def read_head(data: bytes, *, encoding: str | None = None) -> DocumentHead:
@@ -212,7 +111,6 @@ def read_head(data: bytes, *, encoding: str | None = None) -> DocumentHead:
     key to read: its problems are returned instead.
     """
     head = data[:HEAD_LIMIT]
-    document = Document(source=SourceLines(head))
     encoding, _ = choose_encoding(head, encoding)
     parser = etree.XMLPullParser(events=("start",), encoding=encoding, **_PARSER_OPTIONS)
     for offset in range(0, len(head), 4096):
@@ -224,9 +122,9 @@ def read_head(data: bytes, *, encoding: str | None = None) -> DocumentHead:
             root = next(parser.read_events(), None)
             if root is None:
                 return DocumentHead(None, [_syntax_problem(exc, "")])
-            return _read_root_key(root[1], document)
+            return _read_root_key(root[1], head)
         for _, element in parser.read_events():
-            return _read_root_key(element, document)
+            return _read_root_key(element, head)
     if len(data) <= HEAD_LIMIT:
         try:
             parser.close()
@@ -236,31 +134,29 @@ def read_head(data: bytes, *, encoding: str | None = None) -> DocumentHead:
     return DocumentHead(None, [Problem(None, "", message, code="not_well_formed")])
 
 
-def _read_root_key(element: etree._Element, document: Document) -> DocumentHead:
-    spelled = etree.QName(element).localname
-    problems = _root_problems(element, local_name(element.tag), document)
-    too_many = _too_many_attributes(element, document)
+def _read_root_key(element: etree._Element, head: bytes) -> DocumentHead:
+    line = SourceLines(head).line_of(1) or element.sourceline
+    problems = _root_problems(element, line)
+    too_many = _too_many_attributes(element, line)
     if problems or too_many:
         return DocumentHead(None, problems or [too_many])
-    attributes = Attributes(element, spelled)
-    key = attributes.raw("clientkey")[1]
-    if attributes.contradictions:
+    a = Attributes(element, _spelled(element), line=line)
+    key = a.raw("clientkey")[1]
+    if a.contradictions:
         return DocumentHead(
-            None, [_located(document, attributes, c, None) for c in attributes.contradictions]
+            None, [_located(a, contradiction) for contradiction in a.contradictions]
         )
     return DocumentHead(key)
-
-
-def _syntax_problem(exc: etree.XMLSyntaxError, element: str) -> Problem:
-    return Problem(exc.lineno, element, f"not well-formed XML: {exc.msg}", code="not_well_formed")
 
 
 class _Parser:
     """Walks the document once with iterparse, clearing each element once it is read."""
 
     def __init__(self, data: bytes, dates: DateWindow | None) -> None:
-        self.document = Document(source=SourceLines(data))
+        self.document = Document()
+        self.source = SourceLines(data)
         self.dates = dates
+        self.rank = 0  # start tags met so far
         # What each record key was first given as: (line, what the record said).
         self.seen: dict[tuple[str, object], tuple[int, object]] = {}
         # The time_rules of the schedule being read, kept until the schedule ends.
@@ -268,26 +164,31 @@ class _Parser:
         self.rules_read: set[object] = set()
         self.rules_problems: list[tuple[Attributes, Unreadable]] = []
 
-    # --- Reporting: a capped list never computes the line of a problem it will not keep ---
+    # --- Reporting: a full list never has the line of a problem it will not keep computed ---
 
     def report(
-        self, problems: list[Problem], a: Attributes, unreadable: Unreadable, id: object = None
+        self, problems: list[Problem], a: Attributes, unreadable: Unreadable, id=None
     ) -> None:
         if len(problems) < MAX_REPORTED_PROBLEMS:
-            problems.append(_located(self.document, a, unreadable, id))
+            problems.append(_located(a, unreadable, id))
         if problems is self.document.errors and len(problems) >= MAX_REPORTED_PROBLEMS:
             raise _Stop
 
-    def error_at(self, line: int | None, element: str, message: str, code: str) -> None:
-        self.document.errors.append(self.document.problem(line, element, message, code=code))
-        if len(self.document.errors) >= MAX_REPORTED_PROBLEMS:
-            raise _Stop
+    def stop(self, problem: Problem) -> None:
+        self.document.errors.append(problem)
+        raise _Stop
 
-    def warn_unknown(self, element: etree._Element) -> None:
-        if len(self.document.warnings) < MAX_REPORTED_PROBLEMS:
-            name = etree.QName(element).localname
-            problem = self.document.problem(
-                element.sourceline, name, "unknown element, ignored", code="unknown_element"
+    def line(self, element: etree._Element) -> int | None:
+        """The line where the element met last begins."""
+        return self.source.line_of(self.rank) or element.sourceline
+
+    def warns(self) -> bool:
+        return len(self.document.warnings) < MAX_REPORTED_PROBLEMS
+
+    def warn_unknown(self, element: etree._Element, line: int | None) -> None:
+        if self.warns():
+            problem = Problem(
+                line, _spelled(element), "unknown element, ignored", code="unknown_element"
             )
             self.document.warnings.append(problem)
 
@@ -320,8 +221,10 @@ class _Parser:
         """The loop every element passes through, kept tight: a hostile document may hold
         millions of elements, and all but the few the protocol knows are only counted."""
         names: dict[str, str] = {}  # lower-case local names by tag, for the limit on names
+        lines: list[int | None] = []  # where the elements on the path begin, when needed
         for event, element in events:
             if event == "start":
+                self.rank += 1
                 tag = element.tag
                 name = names.get(tag)
                 if name is None:
@@ -329,16 +232,19 @@ class _Parser:
                     if len(names) > MAX_ELEMENT_NAMES:
                         self.too_many_names(element)
                 path.append(name)
-                # keys(), not attrib: lxml reads each value by a search along the list.
                 if len(element.keys()) > MAX_ATTRIBUTES:
-                    self.too_many_attributes(element)
+                    self.stop(_too_many_attributes(element, self.line(element)))
+                # Lines are found at the start tags, in document order, and only for the
+                # elements that may be reported: records, sections, what may be unknown.
+                line = self.line(element) if len(path) <= 4 and self.may_report(path) else None
+                lines.append(line)
                 if len(path) == 1:
-                    self.root(element, name)
+                    self.root(element, line)
                 elif len(path) == 2:
-                    self.section(element, name)
+                    self.section(element, name, line)
             else:
                 if 3 <= len(path) <= 4:
-                    self.end(element, path)
+                    self.end(element, path, lines[-1])
                 # Keep memory flat: drop what has been read, at every depth.
                 element.clear(keep_tail=False)
                 parent = element.getparent()
@@ -346,54 +252,61 @@ class _Parser:
                     while element.getprevious() is not None:
                         del parent[0]
                 path.pop()
+                lines.pop()
+
+    def may_report(self, path: list[str]) -> bool:
+        depth = len(path)
+        if depth == 1:
+            return True
+        spec = SECTIONS.get(path[1])
+        if spec is None:
+            return depth == 2 and self.warns()
+        known = depth == 2 or (depth == 3 and path[2] == spec.record) or path[1:] == _TIME_RULES
+        return known or self.warns()
 
     def too_many_names(self, element: etree._Element) -> None:
         message = (
             f"more than {MAX_ELEMENT_NAMES} distinct element names in one document "
             "(the documented limit)"
         )
-        name = etree.QName(element).localname
-        self.error_at(element.sourceline, name, message, "too_many_element_names")
-        raise _Stop
+        self.stop(
+            Problem(self.line(element), _spelled(element), message, code="too_many_element_names")
+        )
 
-    def too_many_attributes(self, element: etree._Element) -> None:
-        self.document.errors.append(_too_many_attributes(element, self.document))
-        raise _Stop
-
-    def section(self, element: etree._Element, name: str) -> None:
-        spec = SECTIONS.get(name)
-        if spec is None:
-            self.warn_unknown(element)
-        else:
-            spec.begin(self, element)
-
-    def root(self, element: etree._Element, name: str) -> None:
-        problems = _root_problems(element, name, self.document)
+    def root(self, element: etree._Element, line: int | None) -> None:
+        problems = _root_problems(element, line)
         if problems:
             self.document.errors.extend(problems)
             raise _Stop
-        attributes = Attributes(element, "MediExchange")
-        self.document.client_key = attributes.raw("clientkey")[1]
-        self.contradicted(attributes)
+        a = Attributes(element, "MediExchange", line=line)
+        self.document.client_key = a.raw("clientkey")[1]
+        self.contradicted(a)
 
-    def end(self, element: etree._Element, path: list[str]) -> None:
+    def section(self, element: etree._Element, name: str, line: int | None) -> None:
+        spec = SECTIONS.get(name)
+        if spec is None:
+            self.warn_unknown(element, line)
+        else:
+            spec.begin(self, element, line)
+
+    def end(self, element: etree._Element, path: list[str], line: int | None) -> None:
         depth = len(path)
         if depth == 3:
             spec = SECTIONS.get(path[1])
             if spec is not None and path[2] == spec.record:
-                self.record(element, spec)
+                self.record(element, spec, line)
             elif spec is not None:
-                self.warn_unknown(element)
+                self.warn_unknown(element, line)
             self.hours.clear()
             self.rules_read.clear()
             self.rules_problems.clear()
-        elif depth == 4 and path[1:] == ["schedules", "s", "time_rules"]:
-            self.time_rules(element)
-        elif depth == 4 and path[1] in SECTIONS:
-            self.warn_unknown(element)
+        elif path[1:] == _TIME_RULES:
+            self.time_rules(element, line)
+        elif path[1] in SECTIONS:
+            self.warn_unknown(element, line)
 
-    def time_rules(self, element: etree._Element) -> None:
-        a = Attributes(element, "time_rules", dates=self.dates)
+    def time_rules(self, element: etree._Element, line: int | None) -> None:
+        a = Attributes(element, "time_rules", line=line, dates=self.dates)
         hours = self.working_hours(a)
         if self.contradicted(a):
             return
@@ -405,8 +318,8 @@ class _Parser:
             self.hours.append(hours)
         self.rules_problems.extend((a, problem) for problem in a.problems)
 
-    def record(self, element: etree._Element, spec: SectionSpec) -> None:
-        a = Attributes(element, spec.record, dates=self.dates)
+    def record(self, element: etree._Element, spec: SectionSpec, line: int | None) -> None:
+        a = Attributes(element, spec.record, line=line, dates=self.dates)
         record = spec.read(self, a)
         if self.contradicted(a):
             return
@@ -431,8 +344,7 @@ class _Parser:
             items.append(record)
 
     def duplicate(self, spec: SectionSpec, a: Attributes, first_line: int, id: object) -> None:
-        where = self.document.source.start_line(first_line, spec.record)
-        message = f"duplicate id, first given on line {where}"
+        message = f"duplicate id, first given on line {first_line}"
         if spec.on_unreadable != "errors":
             message += ": this one is ignored"
         duplicate = Unreadable(a.spelling.get("id", "id"), message, "duplicate_id")
@@ -577,7 +489,7 @@ class SectionSpec:
     # The Document set that keeps the ids of unreadable records, if the section has one.
     unreadable_ids: str | None = None
 
-    def begin(self, parser: _Parser, element: etree._Element) -> None:
+    def begin(self, parser: _Parser, element: etree._Element, line: int | None) -> None:
         """At each start tag of the section: a repeated section reads on into the same list."""
         if getattr(parser.document, self.field) is None:
             setattr(parser.document, self.field, [])
@@ -594,8 +506,8 @@ class SectionSpec:
 class _AppointmentsSpec(SectionSpec):
     """Appointments carry a SyncMode; a section whose SyncMode is refused keeps no records."""
 
-    def begin(self, parser: _Parser, element: etree._Element) -> None:
-        a = Attributes(element, self.name)
+    def begin(self, parser: _Parser, element: etree._Element, line: int | None) -> None:
+        a = Attributes(element, self.name, line=line)
         document = parser.document
         mode = (a.raw("syncmode")[1] or "diff").lower()
         if parser.contradicted(a):

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from exchange.protocol.reading import SourceLines
 
 MAX_REPORTED_PROBLEMS = 1000
 MAX_NAME_LENGTH = 255
@@ -154,7 +150,6 @@ class Document:
     # these ids exactly as it is, rather than remove or retire it over a typo.
     unreadable_group_ids: set[int] = field(default_factory=set)
     unreadable_resource_ids: set[int] = field(default_factory=set)
-    source: SourceLines | None = field(default=None, repr=False)
 
     def problem(
         self,
@@ -166,9 +161,7 @@ class Document:
         id: object = None,
         code: str | None = None,
     ) -> Problem:
-        """A problem located at the line where `element` begins."""
-        if self.source is not None:
-            line = self.source.start_line(line, element)
+        """A problem about a record, at the record's line: where its element begins."""
         return Problem(line, element, message, attribute, None if id is None else str(id), code)
 
 
