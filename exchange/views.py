@@ -30,15 +30,16 @@ def _export_error(status: int, problems: list[protocol.Problem]) -> bytes:
 
 def import_dates(clinic: Clinic) -> tuple[date, date]:
     """The dates a clinic's import may carry: the settings' earliest up to some years ahead
-    of the clinic's today, and never past the protocol's own bounds."""
-    today = timezone.localdate(timezone=clinic.tzinfo)
-    year = min(today.year + settings.IMPORT_YEARS_AHEAD, protocol.LATEST_DATE.year)
-    try:
-        last = today.replace(year=year)
-    except ValueError:  # 29 February, in a year without one
-        last = today.replace(year=year, day=28)
+    of the clinic's today, within the protocol's own bounds."""
     earliest = max(settings.IMPORT_EARLIEST_DATE, protocol.EARLIEST_DATE)
-    return earliest, min(last, protocol.LATEST_DATE)
+    today = timezone.localdate(timezone=clinic.tzinfo)
+    year = today.year + settings.IMPORT_YEARS_AHEAD
+    if year > protocol.LATEST_DATE.year:
+        return earliest, protocol.LATEST_DATE
+    try:
+        return earliest, today.replace(year=year)
+    except ValueError:  # 29 February, in a year without one
+        return earliest, today.replace(year=year, day=28)
 
 
 @exchange_endpoint(methods=("POST",), render_error=_import_error)
