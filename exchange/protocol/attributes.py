@@ -78,16 +78,18 @@ class Attributes:
         # Problems name an attribute as the document spells it (`w_endTime`, `LastChangedOn`).
         self.spelling: dict[str, str] = {}
         self.problems: list[Unreadable] = []
+        self.integers: dict[str, int | None] = {}  # read quietly, by peek_integer
         # One attribute spelled twice with different values (`id="1" ID="2"`).
         self.contradictions: list[Unreadable] = []
         for raw_name, raw_value in element.items():
-            key, value = local_name(raw_name), raw_value.strip()
-            self.spelling.setdefault(key, spelled_name(raw_name))
+            spelled = spelled_name(raw_name)
+            key, value = spelled.lower(), raw_value.strip()
+            self.spelling.setdefault(key, spelled)
             if not value:
                 continue
             earlier = self.values.setdefault(key, value)
             if earlier != value:
-                self._contradiction(f"{self.spelling[key]}, {spelled_name(raw_name)}")
+                self._contradiction(f"{self.spelling[key]}, {spelled}")
 
     @property
     def ok(self) -> bool:
@@ -106,6 +108,8 @@ class Attributes:
 
     def raw(self, *names: str) -> tuple[str, str | None]:
         """The first of `names` (spellings of one attribute) that is given, and its value."""
+        if len(names) == 1:
+            return names[0], self.values.get(names[0])
         given = [(name, self.values[name]) for name in names if name in self.values]
         if len({value for _, value in given}) > 1:
             self._contradiction(", ".join(self.spelling[name] for name, _ in given))
@@ -126,8 +130,10 @@ class Attributes:
 
     def peek_integer(self, name: str) -> int | None:
         """The attribute as a 64-bit integer if it is one; reports nothing."""
-        value = self.values.get(name)
-        return None if value is None else read_integer(value)[0]
+        if name not in self.integers:
+            value = self.values.get(name)
+            self.integers[name] = None if value is None else read_integer(value)[0]
+        return self.integers[name]
 
     def integer(self, name: str, *, required: bool = True, bounds: range = ID_RANGE) -> int | None:
         _, value = self.raw(name)
@@ -135,6 +141,8 @@ class Attributes:
             self._required(name, required)
             return None
         number, code = read_integer(value, bounds)
+        if bounds is ID_RANGE:
+            self.integers[name] = number
         if code == "bad_integer":
             self.problem(name, f"not an integer: {shown(value)}", code)
         elif code is not None:

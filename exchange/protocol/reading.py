@@ -164,10 +164,10 @@ class _Parser:
         self.rules_read: set[object] = set()
         self.rules_problems: list[tuple[Attributes, Unreadable]] = []
 
-    # --- Reporting: a full list never has the line of a problem it will not keep computed ---
+    # --- Reporting: at most MAX_REPORTED_PROBLEMS of each kind ---
 
     def report(
-        self, problems: list[Problem], a: Attributes, unreadable: Unreadable, id=None
+        self, problems: list[Problem], a: Attributes, unreadable: Unreadable, id: object = None
     ) -> None:
         if len(problems) < MAX_REPORTED_PROBLEMS:
             problems.append(_located(a, unreadable, id))

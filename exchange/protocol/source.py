@@ -71,6 +71,13 @@ class SourceLines:
         if rank < self.rank:
             return None
         data, wanted, window = self.data, rank - self.rank, self.FIRST_WINDOW
+        if wanted == 1:
+            # Mostly the very next start tag: one search finds it.
+            match = _START_TAG.search(data, self.position, self.hidden[0])
+            if match is not None:
+                self.line += data.count(b"\n", self.position, match.start())
+                self.position, self.rank = match.end(), rank
+                return self.line
         while self.position < len(data):
             hidden_at, hidden_end = self.hidden
             end = min(hidden_at, self.position + window)
