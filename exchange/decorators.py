@@ -51,7 +51,8 @@ def exchange_endpoint(*, methods: tuple[str, ...], render_error: ErrorRenderer) 
             except RequestDataTooBig:
                 return _error_response(PayloadTooLarge(settings.IMPORT_MAX_BYTES), render_error)
             except (SuspiciousOperation, MultiPartParserError) as error:
-                return _error_response(BadRequest(f"unreadable request: {error}"), render_error)
+                problem = BadRequest(f"unreadable request: {error}", code="bad_request")
+                return _error_response(problem, render_error)
             except DatabaseError:
                 logger.exception("database failure in %s", request.path)
                 return _error_response(ServiceUnavailable(), render_error)
@@ -70,7 +71,7 @@ def _check_request(request: HttpRequest, methods: tuple[str, ...]) -> None:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise BadRequest("invalid Content-Length") from None
+        raise BadRequest("invalid Content-Length", code="bad_content_length") from None
     if length > settings.IMPORT_MAX_BYTES:
         raise PayloadTooLarge(settings.IMPORT_MAX_BYTES)
 

@@ -8,13 +8,16 @@ so the bytes are recovered and parsed as bytes.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParser
+from django.utils.datastructures import MultiValueDict
 
-from exchange.errors import BadRequest
+from exchange.errors import BadRequest, PayloadTooLarge
 
 FIELD = "xml"
 XML_CONTENT_TYPES = ("application/xml", "text/xml")
@@ -36,24 +39,58 @@ def _is_set(value: str | None) -> bool:
 
 def read_payload(request: HttpRequest) -> Payload:
     dry_run = _is_set(request.GET.get("dry_run"))
+    body = _read_body(request)
     if request.content_type in XML_CONTENT_TYPES:
-        return Payload(request.body, None, dry_run)
+        return Payload(body, None, dry_run)
     if request.content_type == "application/x-www-form-urlencoded":
-        form = _urlencoded_form(request.body)
+        form = _urlencoded_form(body)
         if FIELD in form:
             dry_run = dry_run or _is_set(form.get("dry_run"))
             return _text_field(form[FIELD].encode(LOSSLESS), dry_run)
     if request.content_type == "multipart/form-data":
-        request.encoding = LOSSLESS
-        dry_run = dry_run or _is_set(request.POST.get("dry_run"))
-        if FIELD in request.FILES:
-            return Payload(request.FILES[FIELD].read(), None, dry_run)
-        if FIELD in request.POST:
-            return _text_field(request.POST[FIELD].encode(LOSSLESS), dry_run)
+        form, files = _multipart_form(request, body)
+        dry_run = dry_run or _is_set(form.get("dry_run"))
+        if FIELD in files:
+            return Payload(files[FIELD].read(), None, dry_run)
+        if FIELD in form:
+            return _text_field(form[FIELD].encode(LOSSLESS), dry_run)
     raise BadRequest(
         "no document: send the field 'xml' (urlencoded or multipart) or an XML body "
-        "with Content-Type application/xml"
+        "with Content-Type application/xml",
+        code="no_document",
     )
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """The body, read as a stream up to one byte past the limit.
+
+    A chunked upload has no Content-Length, and Django reads such a body as empty; a server
+    that has already decoded the chunks says so with `wsgi.input_terminated` (gunicorn and
+    mod_wsgi do), and then its input is read to the end.
+    """
+    limit = settings.IMPORT_MAX_BYTES
+    in_memory = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if request.content_type != "multipart/form-data" and in_memory is not None:
+        # Django's own limit on a body held in memory (a multipart parser applies it to the
+        # fields alone); when it is the lower one it answers, as a 413 all the same.
+        limit = min(limit, in_memory)
+    if request.META.get("CONTENT_LENGTH"):
+        stream = request
+    elif request.META.get("wsgi.input_terminated"):
+        stream = request.META["wsgi.input"]
+    else:
+        return b""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(limit)
+    return data
+
+
+def _multipart_form(request: HttpRequest, body: bytes) -> tuple[QueryDict, MultiValueDict]:
+    # Parsed from the bytes already read, which a chunked upload has no Content-Length for.
+    meta = {**request.META, "CONTENT_LENGTH": str(len(body))}
+    parser = MultiPartParser(meta, io.BytesIO(body), request.upload_handlers, LOSSLESS)
+    return parser.parse()
 
 
 def _urlencoded_form(body: bytes) -> dict[str, str]:
@@ -66,7 +103,7 @@ def _urlencoded_form(body: bytes) -> dict[str, str]:
             max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
         )
     except ValueError:
-        raise BadRequest("too many form fields") from None
+        raise BadRequest("too many form fields", code="too_many_fields") from None
     return dict(pairs)
 
 

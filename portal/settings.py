@@ -1,6 +1,6 @@
 """Settings for the portal, read from the environment (see README, "Configuration")."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -156,6 +156,10 @@ CONSOLE_MAX_BYTES = env.int("CONSOLE_MAX_BYTES", default=2 * 1024 * 1024)
 # Django's own body limit must not answer first (it says 400): the import endpoint answers
 # 413 itself at IMPORT_MAX_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
+# The dates an import may carry: from IMPORT_EARLIEST_DATE to the clinic's today plus
+# IMPORT_YEARS_AHEAD years. A date outside is unreadable (docs/protocol.md, "Reading").
+IMPORT_EARLIEST_DATE = date.fromisoformat(env("IMPORT_EARLIEST_DATE", default="2000-01-01"))
+IMPORT_YEARS_AHEAD = env.int("IMPORT_YEARS_AHEAD", default=5)
 
 # Booking.
 BOOKING_LEAD_MINUTES = env.int("BOOKING_LEAD_MINUTES", default=60)

@@ -29,15 +29,22 @@ def sample_xml() -> bytes:
 
 @pytest.fixture
 def clinic(db) -> Clinic:
-    """The clinic that holds the sample document's key."""
-    clinic = Clinic.objects.create(name="Клиника на Ленина", timezone="Europe/Moscow")
+    """The clinic that holds the sample document's key.
+
+    Its export is spelled as the protocol's table (`id`, `status`, ...), which the tests read;
+    tests/exchange/test_export.py checks the default sample spelling."""
+    clinic = Clinic.objects.create(
+        name="Клиника на Ленина", timezone="Europe/Moscow", dialect=Clinic.Dialect.TABLE
+    )
     clinic_issue_key(clinic=clinic, key=SAMPLE_KEY)
     return clinic
 
 
 @pytest.fixture
 def other_clinic(db) -> Clinic:
-    clinic = Clinic.objects.create(name="Другая клиника", timezone="Europe/Moscow")
+    clinic = Clinic.objects.create(
+        name="Другая клиника", timezone="Europe/Moscow", dialect=Clinic.Dialect.TABLE
+    )
     clinic_issue_key(clinic=clinic, key=OTHER_KEY)
     return clinic
 

@@ -1,27 +1,36 @@
 """The MediExchange XML protocol: bytes in, typed records out; results and orders in, XML out.
 
 This package imports no model and touches no database, so it can be tested and fuzzed alone.
-`records` holds the typed records and the protocol's limits, `reading` (with `attributes`)
-turns a document into them, `writing` renders responses; callers import from here.
+`records` holds the typed records and the protocol's limits, `reading` (with `attributes`
+and `source`) turns a document into them, `writing` renders responses; callers import from
+here.
 """
 
 from __future__ import annotations
 
-from exchange.protocol.reading import SECTIONS, SectionSpec, SourceLines, parse_document
+from exchange.protocol.reading import SECTIONS, SectionSpec, parse_document, read_head
 from exchange.protocol.records import (
+    EARLIEST_DATE,
+    HEAD_LIMIT,
     ID_RANGE,
+    LATEST_DATE,
+    MAX_ATTRIBUTES,
     MAX_DURATION,
+    MAX_ELEMENT_NAMES,
     MAX_NAME_LENGTH,
     MAX_REPORTED_PROBLEMS,
     MAX_TABLENAME_LENGTH,
     MAX_TIME_STEP,
     MIS_ORDER_STATUSES,
+    ORDER_DETAILS,
+    ORDER_STATUSES,
     PATIENT_CANCELLED,
     POS_RANGE,
     SYNC_MODES,
     Appointment,
     Appointments,
     Document,
+    DocumentHead,
     ExportedOrder,
     Group,
     OrderChange,
@@ -30,7 +39,9 @@ from exchange.protocol.records import (
     Schedule,
     WorkingHours,
 )
+from exchange.protocol.source import SourceLines
 from exchange.protocol.writing import (
+    DIALECTS,
     ORDER_TYPE_BOOKING,
     XML_DECLARATION,
     render_export,
@@ -41,13 +52,21 @@ from exchange.protocol.writing import (
 )
 
 __all__ = [
+    "DIALECTS",
+    "EARLIEST_DATE",
+    "HEAD_LIMIT",
     "ID_RANGE",
+    "LATEST_DATE",
+    "MAX_ATTRIBUTES",
     "MAX_DURATION",
+    "MAX_ELEMENT_NAMES",
     "MAX_NAME_LENGTH",
     "MAX_REPORTED_PROBLEMS",
     "MAX_TABLENAME_LENGTH",
     "MAX_TIME_STEP",
     "MIS_ORDER_STATUSES",
+    "ORDER_DETAILS",
+    "ORDER_STATUSES",
     "ORDER_TYPE_BOOKING",
     "PATIENT_CANCELLED",
     "POS_RANGE",
@@ -57,6 +76,7 @@ __all__ = [
     "Appointment",
     "Appointments",
     "Document",
+    "DocumentHead",
     "ExportedOrder",
     "Group",
     "OrderChange",
@@ -67,6 +87,7 @@ __all__ = [
     "SourceLines",
     "WorkingHours",
     "parse_document",
+    "read_head",
     "render_export",
     "render_export_error",
     "render_import_errors",

@@ -1,33 +1,47 @@
 """Reads an import document: bytes in, typed records and located problems out.
 
 A table of section specs says, per section, which records it holds, how each is read, where
-it goes and what tells two apart; the parser walks the document once along it.
+it goes, what tells two apart and what an unreadable one means; the parser walks the document
+once along it. Reading fails safe: a record the portal cannot read is skipped with a warning
+(or, for an order change, listed as a conflict) unless skipping it could invent free time;
+then the document is refused.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from datetime import date, timedelta
 
 from lxml import etree
 
-from exchange.protocol.attributes import Attributes, local_name
+from exchange.protocol.attributes import (
+    MIDNIGHT,
+    Attributes,
+    DateWindow,
+    Unreadable,
+    local_name,
+    read_integer,
+    shown,
+)
 from exchange.protocol.records import (
+    HEAD_LIMIT,
+    MAX_ATTRIBUTES,
     MAX_DURATION,
+    MAX_ELEMENT_NAMES,
     MAX_NAME_LENGTH,
     MAX_REPORTED_PROBLEMS,
     MAX_TABLENAME_LENGTH,
     MAX_TIME_STEP,
-    MIS_ORDER_STATUSES,
-    PATIENT_CANCELLED,
+    ORDER_DETAILS,
+    ORDER_STATUSES,
     POS_RANGE,
     SYNC_MODES,
     Appointment,
     Appointments,
     Document,
+    DocumentHead,
     Group,
     OrderChange,
     Problem,
@@ -35,165 +49,317 @@ from exchange.protocol.records import (
     Schedule,
     WorkingHours,
 )
+from exchange.protocol.source import SourceLines, choose_encoding
+
+_PARSER_OPTIONS = {
+    # Stated explicitly: no DTD, no entity expansion, no network, lxml's size caps on.
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+_TIME_RULES = ["schedules", "s", "time_rules"]
 
 
-class _TooManyProblems(Exception):
-    pass
+class _Stop(Exception):
+    """Reading ends: the error list is full, or a limit on the document is reached."""
 
 
-class SourceLines:
-    """Finds the line where an element's start tag begins.
+def _spelled(element: etree._Element) -> str:
+    return etree.QName(element).localname
 
-    libxml2 reports the line where a start tag *ends*; MIS documents wrap long tags, and an
-    integrator looks for the line where the element begins. The line index is built only when
-    a problem is reported, so clean documents pay nothing.
+
+def _root_problems(element: etree._Element, line: int | None) -> list[Problem]:
+    """Why the root cannot be read (a DOCTYPE, a wrong name), or []."""
+    docinfo = element.getroottree().docinfo
+    spelled = _spelled(element)
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        return [Problem(line, spelled, "a DOCTYPE is not allowed", code="doctype")]
+    if spelled.lower() != "mediexchange":
+        message = "the root element must be MediExchange"
+        return [Problem(line, spelled, message, code="wrong_root")]
+    return []
+
+
+def _too_many_attributes(element: etree._Element, line: int | None) -> Problem | None:
+    # keys(), not attrib: lxml's attrib reads each value by a search along the list.
+    if len(element.keys()) <= MAX_ATTRIBUTES:
+        return None
+    message = f"more than {MAX_ATTRIBUTES} attributes on one element (the documented limit)"
+    return Problem(line, _spelled(element), message, code="too_many_attributes")
+
+
+def _located(a: Attributes, unreadable: Unreadable, id: object = None) -> Problem:
+    return Problem(
+        a.line, a.element, unreadable.message, unreadable.attribute,
+        None if id is None else str(id), unreadable.code,
+    )  # fmt: skip
+
+
+def _syntax_problem(exc: etree.XMLSyntaxError, element: str) -> Problem:
+    return Problem(exc.lineno, element, f"not well-formed XML: {exc.msg}", code="not_well_formed")
+
+
+def read_head(data: bytes, *, encoding: str | None = None) -> DocumentHead:
+    """Reads the root's `ClientKey` from the document's first bytes, and nothing more.
+
+    The key is checked before the rest is parsed, so a request without a valid key costs a
+    few kilobytes of parsing whatever it sends. A document that breaks before its root has no
+    key to read: its problems are returned instead.
     """
+    head = data[:HEAD_LIMIT]
+    encoding, _ = choose_encoding(head, encoding)
+    parser = etree.XMLPullParser(events=("start",), encoding=encoding, **_PARSER_OPTIONS)
+    for offset in range(0, len(head), 4096):
+        try:
+            parser.feed(head[offset : offset + 4096])
+        except etree.XMLSyntaxError as exc:
+            # A chunk is parsed past the root's start tag: a DOCTYPE's entities may break
+            # what follows, and the root then says more than the break.
+            root = next(parser.read_events(), None)
+            if root is None:
+                return DocumentHead(None, [_syntax_problem(exc, "")])
+            return _read_root_key(root[1], head)
+        for _, element in parser.read_events():
+            return _read_root_key(element, head)
+    if len(data) <= HEAD_LIMIT:
+        try:
+            parser.close()
+        except etree.XMLSyntaxError as exc:
+            return DocumentHead(None, [_syntax_problem(exc, "")])
+    message = f"no root element in the first {HEAD_LIMIT // 1024} KiB of the document"
+    return DocumentHead(None, [Problem(None, "", message, code="not_well_formed")])
 
-    LOOK_BACK = 50
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.starts: list[int] | None = None
-        self.cache: dict[tuple[int, str], int] = {}
-
-    def start_line(self, line: int | None, element: str) -> int | None:
-        if line is None:
-            return None
-        key = (line, element)
-        if key not in self.cache:
-            self.cache[key] = self._search(line, element)
-        return self.cache[key]
-
-    def _search(self, line: int, element: str) -> int:
-        if self.starts is None:
-            self.starts = [0, *(match.end() for match in re.finditer(b"\n", self.data))]
-        tag = re.compile(rb"<(?:[\w.-]+:)?" + re.escape(element.encode()) + rb"[\s/>]", re.I)
-        for candidate in range(min(line, len(self.starts)), max(line - self.LOOK_BACK, 0), -1):
-            end = self.starts[candidate] if candidate < len(self.starts) else len(self.data)
-            if tag.search(self.data, self.starts[candidate - 1], end):
-                return candidate
-        return line
+def _read_root_key(element: etree._Element, head: bytes) -> DocumentHead:
+    line = SourceLines(head).line_of(1) or element.sourceline
+    problems = _root_problems(element, line)
+    too_many = _too_many_attributes(element, line)
+    if problems or too_many:
+        return DocumentHead(None, problems or [too_many])
+    a = Attributes(element, _spelled(element), line=line)
+    key = a.raw("clientkey")[1]
+    if a.contradictions:
+        return DocumentHead(
+            None, [_located(a, contradiction) for contradiction in a.contradictions]
+        )
+    return DocumentHead(key)
 
 
 class _Parser:
-    """Walks the document once with iterparse, clearing each record once it is read."""
+    """Walks the document once with iterparse, clearing each element once it is read."""
 
-    def __init__(self, data: bytes) -> None:
-        self.document = Document(source=SourceLines(data))
-        self.first_line: dict[tuple[str, object], int] = {}
-        self.pending_hours: list[WorkingHours] = []
+    def __init__(self, data: bytes, dates: DateWindow | None) -> None:
+        self.document = Document()
+        self.source = SourceLines(data)
+        self.dates = dates
+        self.rank = 0  # start tags met so far
+        # What each record key was first given as: (line, what the record said).
+        self.seen: dict[tuple[str, object], tuple[int, object]] = {}
+        # The time_rules of the schedule being read, kept until the schedule ends.
+        self.hours: list[WorkingHours] = []
+        self.rules_read: set[object] = set()
+        self.rules_problems: list[tuple[Attributes, Unreadable]] = []
 
-    def error(self, problem: Problem) -> None:
+    # --- Reporting: at most MAX_REPORTED_PROBLEMS of each kind ---
+
+    def report(
+        self, problems: list[Problem], a: Attributes, unreadable: Unreadable, id: object = None
+    ) -> None:
+        if len(problems) < MAX_REPORTED_PROBLEMS:
+            problems.append(_located(a, unreadable, id))
+        if problems is self.document.errors and len(problems) >= MAX_REPORTED_PROBLEMS:
+            raise _Stop
+
+    def stop(self, problem: Problem) -> None:
         self.document.errors.append(problem)
-        if len(self.document.errors) >= MAX_REPORTED_PROBLEMS:
-            raise _TooManyProblems
+        raise _Stop
 
-    def warn(self, problem: Problem) -> None:
-        if len(self.document.warnings) < MAX_REPORTED_PROBLEMS:
+    def line(self, element: etree._Element) -> int | None:
+        """The line where the element met last begins."""
+        return self.source.line_of(self.rank) or element.sourceline
+
+    def warns(self) -> bool:
+        return len(self.document.warnings) < MAX_REPORTED_PROBLEMS
+
+    def warn_unknown(self, element: etree._Element, line: int | None) -> None:
+        if self.warns():
+            problem = Problem(
+                line, _spelled(element), "unknown element, ignored", code="unknown_element"
+            )
             self.document.warnings.append(problem)
 
+    def contradicted(self, a: Attributes) -> bool:
+        for contradiction in a.contradictions:
+            self.report(self.document.errors, a, contradiction)
+        return bool(a.contradictions)
+
+    # --- The walk ---
+
     def parse(self, data: bytes, encoding: str | None) -> Document:
-        """Reads the whole document; problems land in `document.errors` and `.warnings`."""
+        """Reads the whole document; problems land in the document's lists."""
+        encoding, guessed = choose_encoding(data, encoding)
+        if guessed:
+            message = "no encoding is declared and the bytes are not UTF-8: read as windows-1251"
+            self.document.warnings.append(Problem(1, "", message, code="encoding_guessed"))
         events = etree.iterparse(
-            io.BytesIO(data),
-            events=("start", "end"),
-            encoding=encoding,
-            # Stated explicitly: no DTD, no entity expansion, no network, lxml's size caps on.
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
+            io.BytesIO(data), events=("start", "end"), encoding=encoding, **_PARSER_OPTIONS
         )
         path: list[str] = []
         try:
-            for event, element in events:
-                if event == "start":
-                    path.append(local_name(element.tag))
-                    if len(path) == 1 and not self.root(element, path[0]):
-                        break
-                    if len(path) == 2:
-                        self.section(element, path[1])
-                else:
-                    self.end(element, path)
-                    path.pop()
+            self.walk(events, path)
         except etree.XMLSyntaxError as exc:
-            self.document.errors.append(
-                Problem(exc.lineno, path[-1] if path else "", f"not well-formed XML: {exc.msg}")
-            )
-        except _TooManyProblems:
+            self.document.errors.append(_syntax_problem(exc, path[-1] if path else ""))
+        except _Stop:
             pass
         return self.document
 
-    def unknown_element(self, element: etree._Element) -> Problem:
-        name = etree.QName(element).localname
-        return self.document.problem(element.sourceline, name, "unknown element, ignored")
+    def walk(self, events: etree.iterparse, path: list[str]) -> None:
+        """The loop every element passes through, kept tight: a hostile document may hold
+        millions of elements, and all but the few the protocol knows are only counted."""
+        names: dict[str, str] = {}  # lower-case local names by tag, for the limit on names
+        lines: list[int | None] = []  # where the elements on the path begin, when needed
+        for event, element in events:
+            if event == "start":
+                self.rank += 1
+                tag = element.tag
+                name = names.get(tag)
+                if name is None:
+                    name = names[tag] = local_name(tag)
+                    if len(names) > MAX_ELEMENT_NAMES:
+                        self.too_many_names(element)
+                path.append(name)
+                if len(element.keys()) > MAX_ATTRIBUTES:
+                    self.stop(_too_many_attributes(element, self.line(element)))
+                # Lines are found at the start tags, in document order, and only for the
+                # elements that may be reported: records, sections, what may be unknown.
+                line = self.line(element) if len(path) <= 4 and self.may_report(path) else None
+                lines.append(line)
+                if len(path) == 1:
+                    self.root(element, line)
+                elif len(path) == 2:
+                    self.section(element, name, line)
+            else:
+                if 3 <= len(path) <= 4:
+                    self.end(element, path, lines[-1])
+                # Keep memory flat: drop what has been read, at every depth.
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+                path.pop()
+                lines.pop()
 
-    def root(self, element: etree._Element, name: str) -> bool:
-        docinfo = element.getroottree().docinfo
-        spelled = etree.QName(element).localname
-        if docinfo.doctype or docinfo.internalDTD is not None:
-            message = "a DOCTYPE is not allowed"
-            self.error(self.document.problem(element.sourceline, spelled, message))
-            return False
-        if name != "mediexchange":
-            message = "the root element must be MediExchange"
-            self.error(self.document.problem(element.sourceline, spelled, message))
-            return False
-        attributes = Attributes(self, element, "MediExchange")
-        self.document.client_key = attributes.raw("clientkey")[1]
-        return True
+    def may_report(self, path: list[str]) -> bool:
+        depth = len(path)
+        if depth == 1:
+            return True
+        spec = SECTIONS.get(path[1])
+        if spec is None:
+            return depth == 2 and self.warns()
+        known = depth == 2 or (depth == 3 and path[2] == spec.record) or path[1:] == _TIME_RULES
+        return known or self.warns()
 
-    def section(self, element: etree._Element, name: str) -> None:
+    def too_many_names(self, element: etree._Element) -> None:
+        message = (
+            f"more than {MAX_ELEMENT_NAMES} distinct element names in one document "
+            "(the documented limit)"
+        )
+        self.stop(
+            Problem(self.line(element), _spelled(element), message, code="too_many_element_names")
+        )
+
+    def root(self, element: etree._Element, line: int | None) -> None:
+        problems = _root_problems(element, line)
+        if problems:
+            self.document.errors.extend(problems)
+            raise _Stop
+        a = Attributes(element, "MediExchange", line=line)
+        self.document.client_key = a.raw("clientkey")[1]
+        self.contradicted(a)
+
+    def section(self, element: etree._Element, name: str, line: int | None) -> None:
         spec = SECTIONS.get(name)
         if spec is None:
-            self.warn(self.unknown_element(element))
+            self.warn_unknown(element, line)
         else:
-            spec.begin(self, element)
+            spec.begin(self, element, line)
 
-    def end(self, element: etree._Element, path: list[str]) -> None:
+    def end(self, element: etree._Element, path: list[str], line: int | None) -> None:
         depth = len(path)
         if depth == 3:
             spec = SECTIONS.get(path[1])
             if spec is not None and path[2] == spec.record:
-                self.record(element, spec)
+                self.record(element, spec, line)
             elif spec is not None:
-                self.warn(self.unknown_element(element))
-            self.pending_hours.clear()
-        elif depth == 4 and path[1:] == ["schedules", "s", "time_rules"]:
-            hours = self.working_hours(Attributes(self, element, "time_rules"))
-            if hours is not None:
-                self.pending_hours.append(hours)
-        elif depth == 4 and path[1] in SECTIONS:
-            self.warn(self.unknown_element(element))
-        if depth <= 3:
-            # Keep memory flat: drop what has been read.
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            if parent is not None:
-                while element.getprevious() is not None:
-                    del parent[0]
+                self.warn_unknown(element, line)
+            self.hours.clear()
+            self.rules_read.clear()
+            self.rules_problems.clear()
+        elif path[1:] == _TIME_RULES:
+            self.time_rules(element, line)
+        elif path[1] in SECTIONS:
+            self.warn_unknown(element, line)
 
-    def record(self, element: etree._Element, spec: SectionSpec) -> None:
-        attributes = Attributes(self, element, spec.record)
-        record = spec.read(self, attributes)
-        items = spec.items(self.document)
-        if record is None or items is None:
+    def time_rules(self, element: etree._Element, line: int | None) -> None:
+        a = Attributes(element, "time_rules", line=line, dates=self.dates)
+        hours = self.working_hours(a)
+        if self.contradicted(a):
             return
-        if spec.key is None or self.unique(attributes, "id", spec.key(record)):
+        fingerprint = a.fingerprint() if hours is None else hours
+        if fingerprint in self.rules_read:
+            return  # the same interval twice: once is enough
+        self.rules_read.add(fingerprint)
+        if hours is not None:
+            self.hours.append(hours)
+        self.rules_problems.extend((a, problem) for problem in a.problems)
+
+    def record(self, element: etree._Element, spec: SectionSpec, line: int | None) -> None:
+        a = Attributes(element, spec.record, line=line, dates=self.dates)
+        record = spec.read(self, a)
+        if self.contradicted(a):
+            return
+        fingerprint = a.fingerprint() if record is None else record
+        key = fingerprint if spec.key is None else spec.key(a)
+        id = a.peek_integer("id")
+        if key is not None:
+            first = self.seen.get((spec.record, key))
+            if first is not None:
+                first_line, said = first
+                if said != fingerprint:
+                    self.duplicate(spec, a, first_line, id)
+                return  # said twice the same way: once is enough
+            self.seen[(spec.record, key)] = (a.line, fingerprint)
+        for attributes, problem in self.rules_problems:
+            self.report(self.document.warnings, attributes, problem, id)
+        if record is None:
+            self.unreadable(spec, a, None if spec.key is None else key, id)
+            return
+        items = spec.items(self.document)
+        if items is not None:
             items.append(record)
 
-    def unique(self, attributes: Attributes, attribute: str, key: object) -> bool:
-        # Told apart by key alone, not by line: a document may well be written on one line.
-        first = self.first_line.get((attributes.element, key))
-        if first is not None:
-            line = self.document.source.start_line(first, attributes.element)
-            attributes.error(attribute, f"duplicate id, first given on line {line}")
-            return False
-        self.first_line[(attributes.element, key)] = attributes.line
-        return True
+    def duplicate(self, spec: SectionSpec, a: Attributes, first_line: int, id: object) -> None:
+        message = f"duplicate id, first given on line {first_line}"
+        if spec.on_unreadable != "errors":
+            message += ": this one is ignored"
+        duplicate = Unreadable(a.spelling.get("id", "id"), message, "duplicate_id")
+        self.report(spec.problems(self.document), a, duplicate, id)
+
+    def unreadable(self, spec: SectionSpec, a: Attributes, key: object, id: object) -> None:
+        problems = spec.problems(self.document)
+        if spec.skippable and all(p.code in spec.skippable for p in a.problems):
+            problems = self.document.warnings
+        for problem in a.problems:
+            self.report(problems, a, problem, id)
+        if spec.unreadable_ids is not None and key is not None:
+            getattr(self.document, spec.unreadable_ids).add(key)
+
+    # --- Records ---
 
     def group(self, a: Attributes) -> Group | None:
         mis_id = a.integer("id")
@@ -213,30 +379,39 @@ class _Parser:
         mis_id = a.integer("id", required=False)
         day = a.date("date")
         resource_id = a.integer("resource_id")
-        if not a.ok:
+        if a.ok and not self.rules_read:
+            a.problem(None, "no time_rules: no working hours that day", "no_time_rules")
+        if not a.ok or not self.hours:
+            # Without working hours the schedule adds nothing: every interval was dropped.
             return None
-        if not self.pending_hours:
-            message = "no time_rules: no working hours that day"
-            self.warn(self.document.problem(a.line, "s", message, id=mis_id))
-        return Schedule(a.line, mis_id, day, resource_id, tuple(self.pending_hours))
+        return Schedule(a.line, mis_id, day, resource_id, tuple(self.hours))
 
     def working_hours(self, a: Attributes) -> WorkingHours | None:
-        _, start = a.clock("w_start", "w_starttime", required=True)
+        """One interval, or None when it gives no working time (and a problem says why)."""
+        start_name, start = a.clock("w_start", "w_starttime", required=True)
         end_name, end = a.clock("w_end", "w_endtime", required=True, allow_midnight_end=True)
         break_start_name, break_start = a.clock("b_start", "b_starttime")
         break_end_name, break_end = a.clock("b_end", "b_endtime", allow_midnight_end=True)
         if not a.ok:
             return None
-        if end <= start:
-            a.error(end_name, "w_end must be after w_start")
-        if (break_start is None) != (break_end is None):
+        end = _midnight_end(start, end)
+        if break_start is not None and break_end is not None:
+            break_end = _midnight_end(break_start, break_end)
+            if break_start == break_end:
+                break_start = break_end = None  # an empty break is no break
+        if end == start:
+            return None  # no working time, and nothing wrong with saying so
+        if end < start:
+            a.problem(end_name, f"{end_name} is before {start_name}", "end_before_start")
+        elif (break_start is None) != (break_end is None):
             missing = break_end_name if break_end is None else break_start_name
-            a.error(missing, "a break needs both b_start and b_end")
-        elif break_start is not None:
-            if break_end <= break_start:
-                a.error(break_end_name, "b_end must be after b_start")
-            elif break_start < start or break_end > end:
-                a.error(break_start_name, "the break lies outside the working hours")
+            a.problem(missing, "a break needs both b_start and b_end", "break_incomplete")
+        elif break_start is not None and break_end < break_start:
+            message = f"{break_end_name} is before {break_start_name}"
+            a.problem(break_end_name, message, "end_before_start")
+        elif break_start is not None and (break_start < start or break_end > end):
+            message = "the break lies outside the working hours"
+            a.problem(break_start_name, message, "break_outside_hours")
         return WorkingHours(a.line, start, end, break_start, break_end) if a.ok else None
 
     def appointment(self, a: Attributes) -> Appointment | None:
@@ -244,7 +419,11 @@ class _Parser:
         mis_id = a.integer("id")
         resource_id = a.integer("resource_id")
         starts_at = a.datetime("receptiondatetime")
-        duration = a.minutes("duration", maximum=MAX_DURATION)
+        if a.peek_integer("duration") == 0:
+            a.problem("duration", "Duration 0 blocks no time: skipped", "zero_duration")
+            duration = None
+        else:
+            duration = a.minutes("duration", maximum=MAX_DURATION)
         title = a.raw("title")[1] or ""
         if not a.ok:
             return None
@@ -252,20 +431,42 @@ class _Parser:
 
     def order_change(self, a: Attributes) -> OrderChange | None:
         order_id = a.integer("id")
-        status = a.integer("status", required=False)
-        if status == PATIENT_CANCELLED:
-            a.error("status", "status 2 (cancelled by the patient) is set only on the portal")
-        elif status is not None and status not in MIS_ORDER_STATUSES:
-            a.error("status", f"unknown status {status}: use 0, 1 or 3")
+        status = self.order_status(a)
         starts_at = a.datetime("reception_datetime", required=False)
         duration = a.minutes("duration", maximum=MAX_DURATION, required=False)
         mis_resource_id = a.integer("mw_resource_id", required=False)
+        resource_id = a.integer("resource_id", required=False)
         last_changed_on = a.datetime("lastchangedon", required=False)
+        details = {}
+        for name, max_length in ORDER_DETAILS.items():
+            if name == "email":
+                value = a.email(name, max_length=max_length)
+            else:
+                value = a.text(name, max_length=max_length, required=False)
+            if value:
+                details[name] = value
         if not a.ok:
             return None
         return OrderChange(
-            a.line, order_id, status, starts_at, duration, mis_resource_id, last_changed_on
-        )
+            a.line, order_id, status, starts_at, duration, mis_resource_id, last_changed_on,
+            resource_id, details,
+        )  # fmt: skip
+
+    def order_status(self, a: Attributes) -> int | None:
+        # 2 is read too: an MIS echoes the patient's cancellation, and the importer judges it.
+        _, value = a.raw("status")
+        if value is None:
+            return None
+        status, _ = read_integer(value)
+        if status not in ORDER_STATUSES:
+            a.problem("status", f"unknown status {shown(value)}: use 0, 1 or 3", "bad_status")
+            return None
+        return status
+
+
+def _midnight_end(start: timedelta, end: timedelta) -> timedelta:
+    """`0:00` as the end of something that starts later is the midnight that ends the day."""
+    return MIDNIGHT if end == timedelta(0) and start > timedelta(0) else end
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,12 +476,20 @@ class SectionSpec:
     name: str  # the section's element, as documents and import results spell it
     record: str  # the element of its records
     field: str  # the Document attribute its records go to
-    # A record, or None once its errors are reported.
+    # A record, or None when it cannot be read (its Attributes then hold the problems).
     read: Callable[[_Parser, Attributes], object | None]
-    # What tells two records apart ("duplicate id"); None: records are not told apart.
-    key: Callable[[object], object] | None = None
+    # What tells two records apart, read quietly from the attributes (None when unreadable);
+    # None: records are told apart only by what they say.
+    key: Callable[[Attributes], object] | None = None
+    # The Document list where an unreadable record's problems go: "errors" refuses the
+    # document, "warnings" skips the record, "conflicts" lists an order change not applied.
+    on_unreadable: str = "warnings"
+    # Codes that only skip a record the section would otherwise refuse.
+    skippable: frozenset[str] = frozenset()
+    # The Document set that keeps the ids of unreadable records, if the section has one.
+    unreadable_ids: str | None = None
 
-    def begin(self, parser: _Parser, element: etree._Element) -> None:
+    def begin(self, parser: _Parser, element: etree._Element, line: int | None) -> None:
         """At each start tag of the section: a repeated section reads on into the same list."""
         if getattr(parser.document, self.field) is None:
             setattr(parser.document, self.field, [])
@@ -289,41 +498,77 @@ class SectionSpec:
         """Where the section's records go; None drops them."""
         return getattr(document, self.field)
 
+    def problems(self, document: Document) -> list[Problem]:
+        return getattr(document, self.on_unreadable)
+
 
 @dataclass(frozen=True, slots=True)
 class _AppointmentsSpec(SectionSpec):
     """Appointments carry a SyncMode; a section whose SyncMode is refused keeps no records."""
 
-    def begin(self, parser: _Parser, element: etree._Element) -> None:
-        attributes = Attributes(parser, element, self.name)
+    def begin(self, parser: _Parser, element: etree._Element, line: int | None) -> None:
+        a = Attributes(element, self.name, line=line)
         document = parser.document
-        mode = (attributes.raw("syncmode")[1] or "diff").lower()
+        mode = (a.raw("syncmode")[1] or "diff").lower()
+        if parser.contradicted(a):
+            return
         if mode not in SYNC_MODES:
-            attributes.error("syncmode", f"unknown SyncMode {mode!r}: use full or diff")
+            a.problem(
+                "syncmode", f"unknown SyncMode {mode!r}: use full or diff", "unknown_sync_mode"
+            )
         elif document.appointments is None:
             document.appointments = Appointments(mode)
         elif document.appointments.mode != mode:
-            attributes.error("syncmode", "two Appointments sections with different SyncMode")
+            message = "two Appointments sections with different SyncMode"
+            a.problem("syncmode", message, "sync_mode_mix")
+        for problem in a.problems:
+            parser.report(document.errors, a, problem)
 
     def items(self, document: Document) -> list[Appointment] | None:
         return None if document.appointments is None else document.appointments.items
+
+
+def _integer_key(a: Attributes) -> int | None:
+    return a.peek_integer("id")
+
+
+def _appointment_key(a: Attributes) -> tuple[str, int] | None:
+    mis_id = a.peek_integer("id")
+    table = a.values.get("tablename")
+    return None if mis_id is None or table is None else (table, mis_id)
 
 
 # Keyed by the lower-cased section name, in the order import results list the sections.
 SECTIONS: dict[str, SectionSpec] = {
     spec.name.lower(): spec
     for spec in (
-        SectionSpec("ResourceGroups", "rg", "groups", _Parser.group, attrgetter("mis_id")),
-        SectionSpec("Resources", "r", "resources", _Parser.resource, attrgetter("mis_id")),
+        SectionSpec(
+            "ResourceGroups", "rg", "groups", _Parser.group, _integer_key,
+            unreadable_ids="unreadable_group_ids",
+        ),
+        SectionSpec(
+            "Resources", "r", "resources", _Parser.resource, _integer_key,
+            unreadable_ids="unreadable_resource_ids",
+        ),
         SectionSpec("Schedules", "s", "schedules", _Parser.schedule),
         _AppointmentsSpec(
-            "Appointments", "a", "appointments", _Parser.appointment, attrgetter("table", "mis_id")
+            "Appointments", "a", "appointments", _Parser.appointment, _appointment_key,
+            on_unreadable="errors", skippable=frozenset({"zero_duration"}),
         ),
-        SectionSpec("Orders", "o", "orders", _Parser.order_change, attrgetter("order_id")),
+        SectionSpec(
+            "Orders", "o", "orders", _Parser.order_change, _integer_key,
+            on_unreadable="conflicts",
+        ),
     )
-}
+}  # fmt: skip
 
 
-def parse_document(data: bytes, *, encoding: str | None = None) -> Document:
-    """Reads an import document. `encoding` overrides the XML declaration (see transport)."""
-    return _Parser(data).parse(data, encoding)
+def parse_document(
+    data: bytes, *, encoding: str | None = None, dates: tuple[date, date] | None = None
+) -> Document:
+    """Reads an import document.
+
+    `encoding` overrides the XML declaration (see transport); `dates` is the (first, last)
+    window of dates the document may carry, by default EARLIEST_DATE to LATEST_DATE.
+    """
+    return _Parser(data, dates).parse(data, encoding)

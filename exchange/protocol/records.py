@@ -1,17 +1,14 @@
 """The typed records an import document is read into and an export is written from.
 
 All dates and times are the clinic's wall-clock values (naive); the importer puts them in the
-clinic's time zone.
+clinic's time zone. Records compare without their `line`: two records that say the same thing
+are equal wherever they stand in the document.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from exchange.protocol.reading import SourceLines
 
 MAX_REPORTED_PROBLEMS = 1000
 MAX_NAME_LENGTH = 255
@@ -21,9 +18,32 @@ MAX_TIME_STEP = 24 * 60
 MAX_DURATION = 31 * 24 * 60
 ID_RANGE = range(-(2**63), 2**63)
 POS_RANGE = range(-(2**31), 2**31)
+# The widest dates any document may carry (the database checks them too); a portal narrows
+# them with its own window (see parse_document).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+# Bounds on the work a document can cause once its key is accepted: a document over one of
+# them is refused whole. Real MIS documents stay far below them.
+MAX_ATTRIBUTES = 200  # on one element
+MAX_ELEMENT_NAMES = 500  # distinct element names in one document
+# The root's start tag (and the key on it) must lie within the document's first bytes.
+HEAD_LIMIT = 64 * 1024
 SYNC_MODES = ("full", "diff")
+ORDER_STATUSES = (0, 1, 2, 3)
 MIS_ORDER_STATUSES = (0, 1, 3)
 PATIENT_CANCELLED = 2
+# The patient's details an MIS may correct on an order, with their longest values.
+ORDER_DETAILS = {
+    "name1": 100,
+    "name2": 100,
+    "name3": 100,
+    "phone": 32,
+    "email": 254,
+    "city": 100,
+    "address": 255,
+    "aim": 255,
+    "comment": 10_000,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +62,7 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    line: int
+    line: int = field(compare=False)
     mis_id: int
     name: str
     pos: int
@@ -50,7 +70,7 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    line: int
+    line: int = field(compare=False)
     mis_id: int
     group_id: int | None
     name: str
@@ -62,7 +82,7 @@ class Resource:
 class WorkingHours:
     """One `time_rules` element: offsets from the schedule date's midnight (24:00 allowed)."""
 
-    line: int
+    line: int = field(compare=False)
     start: timedelta
     end: timedelta
     break_start: timedelta | None
@@ -71,7 +91,7 @@ class WorkingHours:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    line: int
+    line: int = field(compare=False)
     mis_id: int | None
     date: date
     resource_id: int
@@ -80,7 +100,7 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class Appointment:
-    line: int
+    line: int = field(compare=False)
     table: str
     mis_id: int
     resource_id: int
@@ -97,16 +117,18 @@ class Appointments:
 
 @dataclass(frozen=True, slots=True)
 class OrderChange:
-    """The MIS's decision on one order; None means "not said"."""
+    """The MIS's decision on one order; None (or a detail left out) means "not said"."""
 
-    line: int
+    line: int = field(compare=False)
     order_id: int
     status: int | None
     starts_at: datetime | None
     duration: int | None
     mis_resource_id: int | None
     last_changed_on: datetime | None
+    # The portal's own resource id, which the export writes as `resource_id`.
     resource_id: int | None = None
+    # Corrections of the patient's details: the ORDER_DETAILS present and not blank, stripped.
     details: dict[str, str] = field(default_factory=dict)
 
 
@@ -122,10 +144,12 @@ class Document:
     orders: list[OrderChange] | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Order changes the portal could not read: each is a <Conflict>, and the rest applies.
     conflicts: list[Problem] = field(default_factory=list)
+    # Ids of `rg` and `r` records that could not be read: the portal keeps what it has under
+    # these ids exactly as it is, rather than remove or retire it over a typo.
     unreadable_group_ids: set[int] = field(default_factory=set)
     unreadable_resource_ids: set[int] = field(default_factory=set)
-    source: SourceLines | None = field(default=None, repr=False)
 
     def problem(
         self,
@@ -137,10 +161,16 @@ class Document:
         id: object = None,
         code: str | None = None,
     ) -> Problem:
-        """A problem located at the line where `element` begins."""
-        if self.source is not None:
-            line = self.source.start_line(line, element)
+        """A problem about a record, at the record's line: where its element begins."""
         return Problem(line, element, message, attribute, None if id is None else str(id), code)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHead:
+    """What the first bytes of a document say: its key, or why it has none to read."""
+
+    client_key: str | None
+    errors: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,8 +76,9 @@ def render_import_errors(problems: Iterable[Problem]) -> bytes:
     return _result_document({"status": "error"}, (_problem("Error", p) for p in problems))
 
 
-def render_export_error(status: int, message: str) -> bytes:
-    return (XML_DECLARATION + _element("ExportError", {"status": status}, message) + "\n").encode()
+def render_export_error(status: int, message: str, *, code: str | None = None) -> bytes:
+    element = _element("ExportError", {"status": status, "code": code}, message)
+    return (XML_DECLARATION + element + "\n").encode()
 
 
 def _format_date(value: date) -> str:
@@ -88,42 +89,65 @@ def _format_datetime(value: datetime) -> str:
     return value.strftime("%d.%m.%Y %H:%M:%S")
 
 
-def _order_element(order: ExportedOrder) -> str:
-    attributes = {
-        "id": order.id,
-        "status": order.status,
-        "user_id": "" if order.user_id is None else order.user_id,
-        "user_name": order.user_name,
-        "order_date": _format_date(order.order_date),
-        "mw_resource_id": "" if order.mis_resource_id is None else order.mis_resource_id,
-        "resource_name": order.resource_name,
-        "resource_id": order.resource_id,
-        "reception_datetime": _format_datetime(order.starts_at),
-        "duration": order.duration,
-        "type": ORDER_TYPE_BOOKING,
-        "name1": order.name1,
-        "name2": order.name2,
-        "name3": order.name3,
-        "aim": order.aim,
-        "phone": order.phone,
-        "city": order.city,
-        "address": order.address,
-        "email": order.email,
-        "comment": order.comment,
-        "LastChangedOn": _format_datetime(order.last_changed_on),
-    }
-    return "    " + _element("o", attributes) + "\n"
+# The export's attributes in order, by dialect: `sample` spells them as the source document's
+# sample <o> does (the original portal's wire format), `table` as the lower case of its table.
+EXPORT_SPELLINGS = {
+    "sample": (
+        "ID", "Status", "user_id", "user_name", "order_date", "MW_Resource_ID", "Resource_Name",
+        "Resource_ID", "Reception_Datetime", "Duration", "Type", "Name1", "Name2", "Name3",
+        "Aim", "Phone", "City", "Address", "Email", "Comment", "LastChangedOn",
+    ),
+    "table": (
+        "id", "status", "user_id", "user_name", "order_date", "mw_resource_id", "resource_name",
+        "resource_id", "reception_datetime", "duration", "type", "name1", "name2", "name3",
+        "aim", "phone", "city", "address", "email", "comment", "LastChangedOn",
+    ),
+}  # fmt: skip
+DIALECTS = tuple(EXPORT_SPELLINGS)
+
+
+def _order_values(order: ExportedOrder) -> tuple[object, ...]:
+    """The order's values in the order of EXPORT_SPELLINGS."""
+    return (
+        order.id,
+        order.status,
+        "" if order.user_id is None else order.user_id,
+        order.user_name,
+        _format_date(order.order_date),
+        "" if order.mis_resource_id is None else order.mis_resource_id,
+        order.resource_name,
+        order.resource_id,
+        _format_datetime(order.starts_at),
+        order.duration,
+        ORDER_TYPE_BOOKING,
+        order.name1,
+        order.name2,
+        order.name3,
+        order.aim,
+        order.phone,
+        order.city,
+        order.address,
+        order.email,
+        order.comment,
+        _format_datetime(order.last_changed_on),
+    )
 
 
 def render_export(
-    client_key: str, orders: Iterable[ExportedOrder], *, batch: int = 500
+    client_key: str,
+    orders: Iterable[ExportedOrder],
+    *,
+    dialect: str = "sample",
+    batch: int = 500,
 ) -> Iterator[bytes]:
     """The export document in chunks of `batch` orders, for a streamed response."""
+    spelling = EXPORT_SPELLINGS[dialect]
     root = _element("MediExchange", {"ClientKey": client_key})[:-2] + ">"
     yield f"{XML_DECLARATION}{root}\n  <Orders>\n".encode()
     chunk: list[str] = []
     for order in orders:
-        chunk.append(_order_element(order))
+        attributes = dict(zip(spelling, _order_values(order), strict=True))
+        chunk.append("    " + _element("o", attributes) + "\n")
         if len(chunk) >= batch:
             yield "".join(chunk).encode()
             chunk.clear()

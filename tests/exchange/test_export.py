@@ -12,8 +12,9 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from lxml import etree
 
-from exchange.models import Order, Resource
-from tests.conftest import SAMPLE_KEY
+from exchange.keys import clinic_issue_key
+from exchange.models import Clinic, Order, Resource
+from tests.conftest import OTHER_KEY, SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL, document
 from tests.factories import local, make_order, make_resource
 
@@ -21,6 +22,11 @@ ATTRIBUTES = [
     "id", "status", "user_id", "user_name", "order_date", "mw_resource_id", "resource_name",
     "resource_id", "reception_datetime", "duration", "type", "name1", "name2", "name3", "aim",
     "phone", "city", "address", "email", "comment", "LastChangedOn",
+]  # fmt: skip
+SAMPLE_ATTRIBUTES = [
+    "ID", "Status", "user_id", "user_name", "order_date", "MW_Resource_ID", "Resource_Name",
+    "Resource_ID", "Reception_Datetime", "Duration", "Type", "Name1", "Name2", "Name3", "Aim",
+    "Phone", "City", "Address", "Email", "Comment", "LastChangedOn",
 ]  # fmt: skip
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -318,3 +324,53 @@ def test_it_exports_orders_of_a_retired_resource(client, clinic, sample_xml):
     assert exported.get("mw_resource_id") == "369"
     assert exported.get("resource_name") == "Нестеров О. П."
     assert exported.get("reception_datetime") == "01.07.2030 10:00:00"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "names"),
+    [(None, SAMPLE_ATTRIBUTES), ("sample", SAMPLE_ATTRIBUTES), ("table", ATTRIBUTES)],
+    ids=["default", "sample", "table"],
+)
+def test_it_spells_the_export_in_the_clinics_dialect(client, db, dialect, names):
+    # A clinic made as the admin makes it: the sample spelling unless told otherwise.
+    clinic = Clinic.objects.create(name="Клиника на Мира")
+    clinic_issue_key(clinic=clinic, key=OTHER_KEY)
+    if dialect is not None:
+        Clinic.objects.filter(pk=clinic.pk).update(dialect=dialect)
+    order = make_order(make_resource(clinic), comment="после 18:00")
+
+    response = client.get(EXPORT_URL, {"client_key": OTHER_KEY, "start": "0"})
+
+    [exported] = etree.fromstring(b"".join(response.streaming_content)).find("Orders")
+    assert list(exported.attrib) == names
+    values = list(exported.attrib.values())
+    assert (values[0], values[-2]) == (str(order.pk), "после 18:00")
+
+
+def test_it_answers_head_like_get_without_a_body(client, clinic):
+    make_order(make_resource(clinic))
+    params = {"client_key": SAMPLE_KEY, "start": "0"}
+
+    get, head = client.get(EXPORT_URL, params), client.head(EXPORT_URL, params)
+
+    assert (head.status_code, get.status_code) == (200, 200)
+    assert head["Content-Type"] == get["Content-Type"] == "application/xml; charset=utf-8"
+    assert b"".join(head.streaming_content) == b""
+    assert b"<o " in b"".join(get.streaming_content)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"client_key": "0F0F0F0F-0000-4000-8000-000000000000", "start": "0"}, 403, "bad_key"),
+        ({"client_key": SAMPLE_KEY, "start": "yesterday"}, 400, "bad_request"),
+    ],
+    ids=["unknown-key", "bad-start"],
+)
+def test_it_answers_head_errors_like_get(client, clinic, params, status, code):
+    get, head = client.get(EXPORT_URL, params), client.head(EXPORT_URL, params)
+
+    assert head.status_code == get.status_code == status
+    assert head["Content-Type"] == get["Content-Type"]
+    assert head.content == b""
+    assert etree.fromstring(get.content).get("code") == code

@@ -44,8 +44,11 @@ def quadratic_blowup() -> bytes:
     return with_doctype(doctype, GROUP.format(name="&a;" * 20_000))
 
 
-def assert_xml_error(response, status: int, root: str = "ImportResult") -> etree._Element:
-    """Checks what every error answer shares: the status, XML, never HTML or a traceback."""
+def assert_xml_error(
+    response, status: int, root: str = "ImportResult", *, code: str
+) -> etree._Element:
+    """Checks what every error answer shares: the status, XML, never HTML or a traceback,
+    and a stable code (on every <Error>, or on the <ExportError>)."""
     assert response.status_code == status
     assert response["Content-Type"] == "application/xml; charset=utf-8"
     body = response.content
@@ -57,8 +60,10 @@ def assert_xml_error(response, status: int, root: str = "ImportResult") -> etree
     if root == "ImportResult":
         assert result.get("status") == "error"
         assert result.findall("Error")
+        assert {error.get("code") for error in result.iter("Error")} == {code}
     else:
         assert result.get("status") == str(status)
+        assert result.get("code") == code
     return result
 
 
@@ -108,7 +113,7 @@ def test_it_refuses_an_external_entity_and_leaks_no_file(client, clinic):
 
     response = client.post(IMPORT_URL, data, content_type="application/xml")
 
-    result = assert_xml_error(response, 400)
+    result = assert_xml_error(response, 400, code="doctype")
     assert b"root:" not in response.content
     assert "DOCTYPE" in result.findtext("Error")
     assert_nothing_stored(clinic)
@@ -132,7 +137,7 @@ def test_it_fetches_nothing_a_doctype_points_to(client, clinic, listener, doctyp
 
     response = client.post(IMPORT_URL, data, content_type="application/xml")
 
-    assert_xml_error(response, 400)
+    assert_xml_error(response, 400, code="doctype")
     assert b"fetched" not in response.content
     assert requests == []
     assert_nothing_stored(clinic)
@@ -159,7 +164,7 @@ def test_it_refuses_entity_expansion_bombs(client, clinic, data):
     # Finishing at all is the point: an expanded bomb would take gigabytes and minutes.
     response = client.post(IMPORT_URL, data, content_type="application/xml")
 
-    result = assert_xml_error(response, 400)
+    result = assert_xml_error(response, 400, code="doctype")
     assert "DOCTYPE" in result.findtext("Error")
     assert b"lollol" not in response.content
     assert b"xxxxx" not in response.content
@@ -177,7 +182,7 @@ def test_it_refuses_any_doctype(client, clinic, sample_xml, doctype):
 
     response = client.post(IMPORT_URL, data, content_type="application/xml")
 
-    result = assert_xml_error(response, 400)
+    result = assert_xml_error(response, 400, code="doctype")
     error = result.find("Error")
     assert (error.get("line"), error.get("element"), error.text) == (
         "3", "MediExchange", "a DOCTYPE is not allowed"
@@ -190,7 +195,7 @@ def test_it_refuses_a_document_nested_too_deep(client, clinic):
 
     response = client.post(IMPORT_URL, document(body), content_type="application/xml")
 
-    assert_xml_error(response, 400)
+    assert_xml_error(response, 400, code="not_well_formed")
     assert_nothing_stored(clinic)
 
 
@@ -213,7 +218,7 @@ def test_it_refuses_a_truncated_document_with_a_line(client, clinic, sample_xml,
 
     response = client.post(IMPORT_URL, data, content_type="application/xml")
 
-    result = assert_xml_error(response, 400)
+    result = assert_xml_error(response, 400, code="not_well_formed")
     lines = [int(error.get("line")) for error in result.iter("Error")]
     assert lines
     assert all(1 <= line <= data.count(b"\n") + 1 for line in lines)
@@ -221,14 +226,20 @@ def test_it_refuses_a_truncated_document_with_a_line(client, clinic, sample_xml,
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"", b"\x00\xff\xfe", b'{"ClientKey": "x"}', b"<html><body>hi</body></html>", b"<a><b></a>"],
+    ("body", "code"),
+    [
+        (b"", "no_document"),  # the test client sends no Content-Type with no body
+        (b"\x00\xff\xfe", "not_well_formed"),
+        (b'{"ClientKey": "x"}', "not_well_formed"),
+        (b"<html><body>hi</body></html>", "wrong_root"),
+        (b"<a><b></a>", "wrong_root"),
+    ],
     ids=["empty", "binary", "json", "html", "mismatched"],
 )
-def test_it_refuses_what_is_not_a_mediexchange_document(client, clinic, body):
+def test_it_refuses_what_is_not_a_mediexchange_document(client, clinic, body, code):
     response = client.post(IMPORT_URL, body, content_type="application/xml")
 
-    assert_xml_error(response, 400)
+    assert_xml_error(response, 400, code=code)
     assert_nothing_stored(clinic)
     assert not ImportRecord.objects.exists()
 
@@ -272,7 +283,7 @@ def test_it_limits_the_body_size(settings, clinic, transport, csrf, excess, stat
         assert response.status_code == 200, response.content.decode()
         assert ResourceGroup.objects.get(clinic=clinic).name == "Врач-кардиолог"
     else:
-        result = assert_xml_error(response, 413)
+        result = assert_xml_error(response, 413, code="too_large")
         assert result.findtext("Error") == (
             f"the body is larger than the limit of {len(body) - 1} bytes"
         )
@@ -285,7 +296,7 @@ def test_it_limits_a_multipart_file_too(settings, clinic):
 
     response = Client(enforce_csrf_checks=True).post(IMPORT_URL, {"xml": upload})
 
-    assert_xml_error(response, 413)
+    assert_xml_error(response, 413, code="too_large")
     assert_nothing_stored(clinic)
 
 
@@ -296,7 +307,7 @@ def test_it_answers_413_when_django_limit_is_lower(settings, client, clinic):
 
     response = client.post(IMPORT_URL, body, content_type=content_type)
 
-    assert_xml_error(response, 413)
+    assert_xml_error(response, 413, code="too_large")
     assert_nothing_stored(clinic)
 
 
@@ -336,7 +347,7 @@ def test_it_answers_every_bad_key_alike(client, clinic, send, root, case):
 
     response = send(client, key)
 
-    assert_xml_error(response, 403, root)
+    assert_xml_error(response, 403, root, code="bad_key")
     assert response.content == reference.content
     assert response.headers == reference.headers
     assert_nothing_stored(clinic)
@@ -359,8 +370,8 @@ def test_it_accepts_the_key_before_a_bad_key_case_is_made(client, clinic):
         ("put", IMPORT_URL, "POST", "ImportResult"),
         ("delete", IMPORT_URL, "POST", "ImportResult"),
         ("head", IMPORT_URL, "POST", None),
-        ("put", EXPORT_URL, "GET, POST", "ExportError"),
-        ("patch", EXPORT_URL, "GET, POST", "ExportError"),
+        ("put", EXPORT_URL, "GET, HEAD, POST", "ExportError"),
+        ("patch", EXPORT_URL, "GET, HEAD, POST", "ExportError"),
     ],
 )
 def test_it_answers_405_in_xml_with_allow(client, clinic, method, url, allow, root):
@@ -370,7 +381,7 @@ def test_it_answers_405_in_xml_with_allow(client, clinic, method, url, allow, ro
     assert response["Allow"] == allow
     assert response["Content-Type"] == "application/xml; charset=utf-8"
     if root is not None:
-        assert_xml_error(response, 405, root)
+        assert_xml_error(response, 405, root, code="method")
 
 
 def test_it_answers_500_in_xml_without_a_traceback(client, clinic, sample_xml, monkeypatch):
@@ -381,7 +392,7 @@ def test_it_answers_500_in_xml_without_a_traceback(client, clinic, sample_xml, m
 
     response = client.post(IMPORT_URL, sample_xml, content_type="application/xml")
 
-    result = assert_xml_error(response, 500)
+    result = assert_xml_error(response, 500, code="internal")
     assert result.findtext("Error") == "internal error; nothing was changed"
     for leak in (b"RuntimeError", b"secret", b"importing.py"):
         assert leak not in response.content
@@ -397,7 +408,7 @@ def test_it_answers_503_in_xml_when_the_database_fails(client, clinic, sample_xm
 
     response = client.post(IMPORT_URL, sample_xml, content_type="application/xml")
 
-    result = assert_xml_error(response, 503)
+    result = assert_xml_error(response, 503, code="db_unavailable")
     assert b"secret-host" not in response.content
     assert "retry later" in result.findtext("Error")
     assert ImportRecord.objects.get(clinic=clinic).outcome == ImportRecord.Outcome.FAILED
@@ -412,7 +423,7 @@ def test_it_answers_500_in_xml_when_the_export_fails(client, clinic, monkeypatch
 
     response = client.get(EXPORT_URL, {"client_key": SAMPLE_KEY, "start": "0"})
 
-    assert_xml_error(response, 500, "ExportError")
+    assert_xml_error(response, 500, "ExportError", code="internal")
     assert b"secret" not in response.content
 
 
@@ -424,5 +435,5 @@ def test_it_answers_503_in_xml_when_the_export_query_fails(client, clinic):
 
     response = client.get(EXPORT_URL, {"client_key": SAMPLE_KEY, "start": "0"})
 
-    result = assert_xml_error(response, 503, "ExportError")
+    result = assert_xml_error(response, 503, "ExportError", code="db_unavailable")
     assert "retry later" in result.text

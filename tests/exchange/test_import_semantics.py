@@ -506,19 +506,25 @@ def test_it_answers_another_clinics_order_like_a_missing_one(clinic, other_clini
     assert clinic_state(other_clinic) == before
 
 
-def test_it_ignores_patient_data_in_an_order(clinic, order, post_xml):
+def test_it_applies_the_mis_corrections_of_patient_data_and_ignores_the_portals_own(
+    clinic, order, post_xml
+):
     patient = ("name1", "name2", "name3", "phone", "email", "city", "address", "aim", "comment")
     before = Order.objects.filter(pk=order.pk).values_list(*patient).get()
 
     import_ok(
         post_xml,
         f'<Orders><o id="{order.pk}" status="1" Name1="Петров" Name2="Пётр" Name3="" '
-        'Phone="000" Email="petrov@example.ru" City="Тула" Address="-" Aim="-" Comment="-" '
-        'user_name="petrov" user_id="99"/></Orders>',
+        'Phone="+7 912 000-00-00" Email="petrov@example.ru" City="Тула" Address="-" Aim="-" '
+        'Comment="-" user_name="petrov" user_id="99"/></Orders>',
     )
 
-    assert Order.objects.filter(pk=order.pk).values_list(*patient).get() == before
-    assert Order.objects.get(pk=order.pk).status == 1
+    after = Order.objects.filter(pk=order.pk).values_list(*patient).get()
+    # An empty attribute says nothing: the patronymic stays.
+    assert after == ("Петров", "Пётр", before[2], "+7 912 000-00-00", "petrov@example.ru",
+                     "Тула", "-", "-", "-")  # fmt: skip
+    changed = Order.objects.get(pk=order.pk)
+    assert (changed.status, changed.user_name) == (1, order.user_name)
 
 
 # --- Whole documents ------------------------------------------------------------------

@@ -49,6 +49,10 @@ def located(problems: list[Problem]) -> list[tuple]:
     return [(p.line, p.element, p.attribute) for p in problems]
 
 
+def coded(problems: list[Problem]) -> list[tuple]:
+    return [(p.line, p.element, p.attribute, p.code) for p in problems]
+
+
 @pytest.mark.parametrize(
     "time_rules",
     [
@@ -127,13 +131,16 @@ def test_it_reads_clock_times(start, end, expected):
         ('w_start="8:00" w_end="17:00" b_start="24:00" b_end="24:00"', "b_start"),
     ],
 )
-def test_it_rejects_clock_times_that_are_not_times(attributes, bad):
+def test_it_drops_clock_times_that_are_not_times(attributes, bad):
     parsed = parse(
         '<Schedules><s id="1" date="01.07.2010" resource_id="393">'
         f"<time_rules {attributes}/></s></Schedules>"
     )
 
-    assert [(p.element, p.attribute) for p in parsed.errors] == [("time_rules", bad)]
+    # The interval is dropped, and with it the schedule that had no other.
+    assert parsed.errors == []
+    assert coded(parsed.warnings) == [(3, "time_rules", bad, "bad_time")]
+    assert parsed.schedules == []
 
 
 @pytest.mark.parametrize(
@@ -152,7 +159,9 @@ def test_it_reads_date_times_with_optional_seconds(value, expected):
     parsed = parse(f'<Orders><o id="1" reception_datetime="{value}"/></Orders>')
 
     if expected is None:
-        assert located(parsed.errors) == [(3, "o", "reception_datetime")]
+        assert parsed.errors == []
+        assert coded(parsed.conflicts) == [(3, "o", "reception_datetime", "bad_datetime")]
+        assert parsed.orders == []
     else:
         assert parsed.errors == []
         assert parsed.orders[0].starts_at == expected
@@ -179,12 +188,47 @@ def test_it_reads_negative_ids():
     assert (parsed.orders[0].order_id, parsed.orders[0].mis_resource_id) == (-1, -2013)
 
 
-@pytest.mark.parametrize("value", ["1.5", "abc", "0x10", "١٢", "１２", "9223372036854775808"])
-def test_it_rejects_ids_that_are_not_64_bit_integers(value):
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("1.5", "bad_integer"),
+        ("abc", "bad_integer"),
+        ("0x10", "bad_integer"),
+        ("١٢", "bad_integer"),
+        ("１２", "bad_integer"),
+        ("9223372036854775808", "out_of_range"),
+        ("-9223372036854775809", "out_of_range"),
+        ("9" * 5000, "out_of_range"),
+    ],
+    ids=[
+        "decimal",
+        "letters",
+        "hex",
+        "arabic-indic",
+        "fullwidth",
+        "2^63",
+        "-2^63-1",
+        "5000-digits",
+    ],
+)
+def test_it_skips_a_record_whose_id_is_not_a_64_bit_integer(value, code):
     parsed = parse(f'<Resources><r id="{value}" name="Баева" time_step="30"/></Resources>')
 
-    assert [(p.element, p.attribute) for p in parsed.errors] == [("r", "id")]
+    assert parsed.errors == []
+    assert coded(parsed.warnings) == [(3, "r", "id", code)]
     assert parsed.resources == []
+    assert parsed.unreadable_resource_ids == set()
+
+
+def test_it_reads_the_widest_64_bit_ids():
+    parsed = parse(
+        '<Resources><r id="9223372036854775807" name="А" time_step="30"/>'
+        '<r id="-9223372036854775808" name="Б" time_step="30"/>'
+        '<r id="+0000000000000000000000042" name="В" time_step="30"/></Resources>'
+    )
+
+    assert parsed.warnings == []
+    assert [r.mis_id for r in parsed.resources] == [2**63 - 1, -(2**63), 42]
 
 
 def test_it_treats_empty_attributes_as_absent():
@@ -218,8 +262,8 @@ def test_it_treats_empty_attributes_as_absent():
 def test_it_reports_a_required_attribute_given_empty():
     parsed = parse('<Resources><r id="1" name="" time_step="30"/></Resources>')
 
-    assert [(p.element, p.attribute, p.message) for p in parsed.errors] == [
-        ("r", "name", "required")
+    assert [(p.element, p.attribute, p.message, p.code) for p in parsed.warnings] == [
+        ("r", "name", "required", "required")
     ]
 
 
@@ -284,14 +328,19 @@ def test_it_locates_problems_at_the_line_where_a_multi_line_element_begins(sampl
 
     parsed = parse_document(bad)
 
-    assert located(parsed.errors) == [
-        (94, "time_rules", "b_startTime"),
-        (199, "a", "Duration"),
-        (206, "o", "Status"),
-        (218, "o", "id"),
+    assert parsed.errors == []
+    assert coded(parsed.warnings) == [
+        (94, "time_rules", "b_startTime", "break_outside_hours"),
+        (199, "a", "Duration", "zero_duration"),
+        (204, "Foo", None, "unknown_element"),
     ]
-    assert parsed.errors[-1].message == "duplicate id, first given on line 212"
-    assert (204, "Foo", None) in located(parsed.warnings)
+    assert coded(parsed.conflicts) == [
+        (206, "o", "Status", "bad_status"),
+        (218, "o", "id", "duplicate_id"),
+    ]
+    assert (
+        parsed.conflicts[-1].message == "duplicate id, first given on line 212: this one is ignored"
+    )
 
 
 def test_it_keeps_the_sample_lines_for_records(sample_xml):
@@ -303,30 +352,52 @@ def test_it_keeps_the_sample_lines_for_records(sample_xml):
     assert [parsed.problem(o.line, "o", "x").line for o in parsed.orders] == [204, 210]
 
 
+def problems_by_outcome(parsed) -> dict[str, list[Problem]]:
+    return {name: getattr(parsed, name) for name in ("errors", "warnings", "conflicts")}
+
+
 @pytest.mark.parametrize(
-    ("section", "first", "second"),
+    ("section", "first", "second", "outcome", "records"),
     [
-        ("ResourceGroups", '<rg id="1" name="А"/>', '<rg id="1" name="Б"/>'),
-        ("Resources", '<r id="1" name="А" time_step="30"/>', '<r id="1" name="Б" time_step="5"/>'),
+        ("ResourceGroups", '<rg id="1" name="А"/>', '<rg id="1" name="Б"/>', "warnings", "groups"),
+        (
+            "Resources",
+            '<r id="1" name="А" time_step="30"/>',
+            '<r id="1" name="Б" time_step="5"/>',
+            "warnings",
+            "resources",
+        ),
         (
             "Appointments",
             '<a tablename="T" id="1" resource_id="1" ReceptionDateTime="01.07.2010 08:00" '
             'Duration="30"/>',
             '<a tablename="T" id="1" resource_id="2" ReceptionDateTime="02.07.2010 08:00" '
             'Duration="30"/>',
+            "errors",
+            None,
         ),
-        ("Orders", '<o id="1" status="1"/>', '<o ID="1" status="3"/>'),
+        ("Orders", '<o id="1" status="1"/>', '<o ID="1" status="3"/>', "conflicts", "orders"),
     ],
 )
 @pytest.mark.parametrize("separator", ["\n", ""], ids=["own-lines", "one-line"])
-def test_it_rejects_duplicate_ids(section, first, second, separator):
+def test_it_keeps_the_first_of_two_records_with_one_id(
+    section, first, second, outcome, records, separator
+):
     parsed = parse(f"<{section}>{separator}{first}{separator}{second}{separator}</{section}>")
 
     element = first[1:].split()[0]
     line = 5 if separator else 3
-    problems = [(p.line, p.element, p.attribute.lower()) for p in parsed.errors]
-    assert problems == [(line, element, "id")]
-    assert parsed.errors[0].message == f"duplicate id, first given on line {line - bool(separator)}"
+    first_line = line - bool(separator)
+    problems = problems_by_outcome(parsed)
+    assert [(p.line, p.element, p.attribute.lower(), p.code) for p in problems.pop(outcome)] == [
+        (line, element, "id", "duplicate_id")
+    ]
+    assert getattr(parsed, outcome)[0].message.startswith(
+        f"duplicate id, first given on line {first_line}"
+    )
+    assert list(problems.values()) == [[], []]
+    if records is not None:
+        assert [record.line for record in getattr(parsed, records)] == [first_line]
 
 
 def test_it_takes_the_same_id_in_different_tables_as_different_appointments():
@@ -433,7 +504,7 @@ def test_it_escapes_exported_orders_so_they_parse_back():
         comment="bell\x07 nul\x00 fffe\ufffe lone\udfff end",
     )
 
-    root = etree.fromstring(b"".join(render_export('KEY"<&', [order])))
+    root = etree.fromstring(b"".join(render_export('KEY"<&', [order], dialect="table")))
 
     assert root.get("ClientKey") == 'KEY"<&'
     [exported] = root.find("Orders")
@@ -442,8 +513,8 @@ def test_it_escapes_exported_orders_so_they_parse_back():
     assert exported.get("comment") == "bell nul fffe lone end"
 
 
-def test_it_exports_every_attribute_even_when_empty():
-    chunks = render_export("KEY", [exported_order()])
+def test_it_exports_every_attribute_even_when_empty_in_the_table_spelling():
+    chunks = render_export("KEY", [exported_order()], dialect="table")
 
     [exported] = etree.fromstring(b"".join(chunks)).find("Orders")
     assert exported.attrib == {
@@ -459,9 +530,44 @@ def test_it_exports_every_attribute_even_when_empty():
 def test_it_streams_the_export_in_batches():
     orders = [exported_order(id=number) for number in range(1, 6)]
 
-    chunks = list(render_export("KEY", orders, batch=2))
+    chunks = list(render_export("KEY", orders, dialect="table", batch=2))
 
     # The head, three batches of at most two orders, the tail.
     assert len(chunks) == 5
     root = etree.fromstring(b"".join(chunks))
     assert [o.get("id") for o in root.find("Orders")] == ["1", "2", "3", "4", "5"]
+
+
+def test_it_exports_the_sample_spelling_by_default():
+    order = exported_order(user_id=5, mis_resource_id=369, comment="после 18:00")
+
+    [exported] = etree.fromstring(b"".join(render_export("KEY", [order]))).find("Orders")
+
+    # In order, exactly as the source document's sample <o> spells them.
+    assert list(exported.attrib.items()) == [
+        ("ID", "17"), ("Status", "0"), ("user_id", "5"), ("user_name", "ivanov"),
+        ("order_date", "01.07.2010"), ("MW_Resource_ID", "369"),
+        ("Resource_Name", "Нестеров О. П."), ("Resource_ID", "12"),
+        ("Reception_Datetime", "01.07.2010 17:00:00"), ("Duration", "30"), ("Type", "3"),
+        ("Name1", "Иванов"), ("Name2", "Иван"), ("Name3", ""), ("Aim", ""), ("Phone", "+7 900"),
+        ("City", ""), ("Address", ""), ("Email", ""), ("Comment", "после 18:00"),
+        ("LastChangedOn", "01.07.2010 12:11:02"),
+    ]  # fmt: skip
+
+
+def test_it_reads_back_what_it_exports_in_either_spelling():
+    order = exported_order(mis_resource_id=369, name3="Иванович", email="ivanov@example.ru")
+    for dialect in ("sample", "table"):
+        exported = b"".join(render_export("KEY", [order], dialect=dialect))
+
+        parsed = parse_document(exported)
+
+        assert (parsed.errors, parsed.warnings, parsed.conflicts) == ([], [], [])
+        [change] = parsed.orders
+        assert (change.order_id, change.status, change.mis_resource_id, change.resource_id) == (
+            17, 0, 369, 12
+        )  # fmt: skip
+        assert change.details == {
+            "name1": "Иванов", "name2": "Иван", "name3": "Иванович", "phone": "+7 900",
+            "email": "ivanov@example.ru",
+        }  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from urllib.parse import quote_from_bytes
 
@@ -190,4 +191,99 @@ def test_it_answers_400_in_xml_without_the_xml_field(client, clinic, body, conte
     result = etree.fromstring(response.content)
     assert (result.tag, result.get("status")) == ("ImportResult", "error")
     assert "field 'xml'" in result.findtext("Error")
+    assert result.find("Error").get("code") == "no_document"
+    assert not ResourceGroup.objects.exists()
+
+
+# --- Documents that name no encoding ----------------------------------------------------
+
+
+def undeclared_windows_1251(sample: bytes) -> bytes:
+    """The sample as an old Delphi or 1C exporter writes it: cp1251, no XML declaration."""
+    declaration, rest = sample.split(b"\n", 1)
+    assert declaration.startswith(b"<?xml")
+    return rest.decode("utf-8").encode("cp1251")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_it_reads_undeclared_windows_1251_with_a_warning(client, clinic, sample_xml, transport):
+    response = TRANSPORTS[transport](client, undeclared_windows_1251(sample_xml))
+
+    assert response.status_code == 200, response.content.decode()
+    result = etree.fromstring(response.content)
+    guessed = [w for w in result.iter("Warning") if w.get("code") == "encoding_guessed"]
+    assert [(w.get("line"), w.text) for w in guessed] == [
+        ("1", "no encoding is declared and the bytes are not UTF-8: read as windows-1251")
+    ]
+    assert_sample_stored_exactly(clinic, sample_xml)
+
+
+# --- Chunked uploads --------------------------------------------------------------------
+
+
+def send_chunked(client, body: bytes, content_type: str):
+    """A body without Content-Length, as a server hands over a chunked upload it decoded."""
+    return client.post(
+        IMPORT_URL,
+        b"",
+        content_type=content_type,
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
+    )
+
+
+def urlencoded_body(data: bytes) -> tuple[bytes, str]:
+    return b"xml=" + quote_from_bytes(data, safe="").encode(), "application/x-www-form-urlencoded"
+
+
+CHUNKED_BODIES = {
+    "application/xml": lambda data: (data, "application/xml"),
+    "urlencoded": urlencoded_body,
+    "multipart-field": multipart_field,
+}
+
+
+@pytest.mark.parametrize("transport", CHUNKED_BODIES)
+def test_it_reads_a_chunked_upload(client, clinic, sample_xml, transport):
+    body, content_type = CHUNKED_BODIES[transport](sample_xml)
+
+    response = send_chunked(client, body, content_type)
+
+    assert response.status_code == 200, response.content.decode()
+    assert_sample_stored_exactly(clinic, sample_xml)
+
+
+@pytest.mark.parametrize("transport", CHUNKED_BODIES)
+@pytest.mark.parametrize(("excess", "status"), [(0, 200), (1, 413)], ids=["at-limit", "over"])
+def test_it_limits_a_chunked_upload(
+    settings, client, clinic, sample_xml, transport, excess, status
+):
+    body, content_type = CHUNKED_BODIES[transport](sample_xml)
+    settings.IMPORT_MAX_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(body) - excess
+
+    response = send_chunked(client, body, content_type)
+
+    assert response.status_code == status
+    if status == 413:
+        error = etree.fromstring(response.content).find("Error")
+        assert error.get("code") == "too_large"
+        assert not ResourceGroup.objects.exists()
+
+
+def test_it_reads_no_body_it_cannot_delimit(client, clinic, sample_xml):
+    # Without Content-Length and without a server that decoded the chunks, the end of the
+    # body is unknown: nothing is read.
+    response = client.post(
+        IMPORT_URL,
+        b"",
+        content_type="application/xml",
+        CONTENT_TYPE="application/xml",
+        CONTENT_LENGTH="",
+        **{"wsgi.input": io.BytesIO(sample_xml)},
+    )
+
+    assert response.status_code == 400
+    assert etree.fromstring(response.content).find("Error").get("code") == "not_well_formed"
     assert not ResourceGroup.objects.exists()

@@ -15,8 +15,10 @@ from tests.factories import make_order, make_resource
 GROUPS = '<ResourceGroups><rg id="1" name="Кардиология" pos="0"/></ResourceGroups>'
 
 
-schedule_with_bad_date = (
-    '<Schedules><s id="1" date="31.02.2030" resource_id="1"><time_rules/></s></Schedules>'
+# Busy time the portal cannot read refuses the whole document.
+appointment_with_bad_date = (
+    '<Appointments><a tablename="T" id="1" resource_id="1" ReceptionDateTime="31.02.2030 10:00"'
+    ' Duration="30"/></Appointments>'
 )
 
 
@@ -42,7 +44,7 @@ def test_an_import_logs_its_clinic_size_duration_outcome_and_counts(client, clin
 def test_a_rejected_import_logs_its_outcome(client, clinic, caplog):
     caplog.set_level(logging.INFO, logger="exchange.journal")
 
-    client.post(IMPORT_URL, document(schedule_with_bad_date), content_type="application/xml")
+    client.post(IMPORT_URL, document(appointment_with_bad_date), content_type="application/xml")
 
     assert record_of(caplog, "import").outcome == "rejected"
 
