@@ -194,3 +194,11 @@ def test_the_sweep_runs_every_five_minutes():
         entry.task.name: entry.cron for entry in app.periodic_registry.periodic_tasks.values()
     }
     assert periodic["booking.tasks.send_due_reminders"] == "*/5 * * * *"
+
+
+def test_a_password_reset_enqueues_its_email_for_an_account_and_for_none(queue, client, patient):
+    for email in (patient.email, "nobody@example.ru"):
+        response = client.post("/accounts/password_reset/", {"email": email})
+        assert response.status_code == 302
+
+    assert [task for task, *_ in jobs()] == ["accounts.tasks.send_email"] * 2

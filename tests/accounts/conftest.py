@@ -9,6 +9,13 @@ import pytest
 PASSWORD = "Pacient-2026-x"
 
 
+@pytest.fixture(autouse=True)
+def emails_at_once(monkeypatch):
+    """The account emails go through the job queue, whose own tests (tests/test_jobs.py) run
+    it; here each job runs when deferred, so a test reads the email straight away."""
+    monkeypatch.setattr("accounts.emails.defer", lambda task, **kwargs: task(**kwargs))
+
+
 @pytest.fixture
 def sign_up():
     def post(client, *, email="Anna@Example.ru", password=PASSWORD, again=None, **form):
