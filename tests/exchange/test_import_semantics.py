@@ -9,8 +9,17 @@ import pytest
 from django.utils import timezone
 from lxml import etree
 
+from exchange import protocol
 from exchange.importing import import_document
-from exchange.models import Appointment, ImportRecord, Order, Resource, ResourceGroup, Schedule
+from exchange.models import (
+    Appointment,
+    Clinic,
+    ImportRecord,
+    Order,
+    Resource,
+    ResourceGroup,
+    Schedule,
+)
 from exchange.protocol import parse_document
 from tests.conftest import SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL, document
@@ -319,6 +328,10 @@ def test_it_skips_unknown_references_with_a_warning(
     assert warnings_of(result) == [(element, key.replace("{order}", str(order.pk)), message)]
     assert result.find("Error") is None
     assert result.find("Warning").get("line") == "3"
+    # The machine-readable reason, the same whichever section names the unknown thing.
+    assert result.find("Warning").get("code") == (
+        "unknown_group" if element == "r" else "unknown_resource"
+    )
     if element != "r":
         assert clinic_state(clinic) == before
 
@@ -406,10 +419,12 @@ def test_it_applies_a_decision_unless_the_order_changed_after_it(
         "updated": "1" if applied else "0", "conflicts": "0" if applied else "1"
     }  # fmt: skip
     conflicts = [
-        (c.get("line"), c.get("element"), c.get("id"), c.text) for c in result.iter("Conflict")
+        (c.get("line"), c.get("element"), c.get("id"), c.get("code"), c.text)
+        for c in result.iter("Conflict")
     ]
     message = "the order changed on the portal after LastChangedOn; not applied"
-    assert conflicts == ([] if applied else [("3", "o", str(order.pk), message)])
+    assert conflicts == ([] if applied else [("3", "o", str(order.pk), "stale_change", message)])
+    assert ImportRecord.objects.get().counts["conflicts"] == (0 if applied else 1)
     order.refresh_from_db()
     if applied:
         assert order.status == 1
@@ -464,6 +479,7 @@ def test_it_moves_an_order_only_onto_a_free_time(
     if holds:
         assert result.find("Orders").attrib == {"updated": "0", "conflicts": "1"}
         assert result.find("Conflict").text == "another order holds that time; not applied"
+        assert result.find("Conflict").get("code") == "slot_held"
         assert Order.objects.filter(pk=order.pk).values().get() == before
     else:
         assert result.find("Orders").attrib == {"updated": "1", "conflicts": "0"}
@@ -471,6 +487,78 @@ def test_it_moves_an_order_only_onto_a_free_time(
         assert (order.resource.mis_id, order.starts_at, order.duration) == (
             mis_id, local(clinic, f"01.07.2030 {at}"), minutes
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("before", "sent", "after", "counts"),
+    [
+        # The export's own 3 for the patient's cancellation, echoed back: nothing to do.
+        (Order.Status.CANCELLED, 3, Order.Status.CANCELLED, {"updated": "0", "conflicts": "0"}),
+        (Order.Status.RECEIVED, 3, Order.Status.REJECTED, {"updated": "1", "conflicts": "0"}),
+        (Order.Status.CANCELLED, 1, Order.Status.CANCELLED, {"updated": "0", "conflicts": "1"}),
+    ],
+    ids=["echo-of-a-cancellation", "rejection", "acceptance-of-a-cancelled-order"],
+)
+def test_it_reads_3_from_a_clinic_whose_export_says_3_for_a_cancellation(
+    clinic, order, post_xml, before, sent, after, counts
+):
+    Clinic.objects.filter(pk=clinic.pk).update(cancelled_status=Clinic.CancelledStatus.REJECTED)
+    Order.objects.filter(pk=order.pk).update(status=before)
+
+    result = import_ok(post_xml, f'<Orders><o id="{order.pk}" status="{sent}"/></Orders>')
+
+    assert result.find("Orders").attrib == counts
+    assert Order.objects.get(pk=order.pk).status == after
+
+
+def changing(order: Order, **change) -> protocol.Document:
+    """A parsed Orders section with one change to `order`."""
+    unsaid = dict.fromkeys(
+        ("status", "starts_at", "duration", "mis_resource_id", "last_changed_on")
+    )
+    item = protocol.OrderChange(line=3, order_id=order.pk, **(unsaid | change))
+    return protocol.Document(orders=[item])
+
+
+def test_it_changes_nothing_when_both_resource_ids_name_the_current_one(clinic, order):
+    summary = import_document(
+        clinic=clinic, document=changing(order, mis_resource_id=369, resource_id=order.resource_id)
+    )
+
+    assert (summary.orders, summary.warnings) == ({"updated": 0, "conflicts": 0}, [])
+
+
+def test_it_moves_an_order_to_a_resource_made_on_the_portal_by_its_portal_id(clinic, order):
+    cabinet = make_resource(clinic, mis_id=None, name="Процедурный кабинет")
+
+    summary = import_document(clinic=clinic, document=changing(order, resource_id=cabinet.pk))
+
+    assert (summary.orders, summary.warnings) == ({"updated": 1, "conflicts": 0}, [])
+    assert Order.objects.get(pk=order.pk).resource == cabinet
+
+
+def test_it_keeps_the_resource_when_the_portal_id_is_another_clinics(clinic, other_clinic, order):
+    theirs = make_resource(other_clinic, mis_id=None)
+
+    summary = import_document(clinic=clinic, document=changing(order, resource_id=theirs.pk))
+
+    [warning] = summary.warnings
+    assert (warning.id, warning.code) == (str(order.pk), "unknown_resource")
+    assert warning.message == f"unknown resource {theirs.pk}: the order stays on its resource"
+    assert Order.objects.get(pk=order.pk).resource_id == order.resource_id
+
+
+def test_it_refuses_a_move_whose_two_resource_ids_disagree(clinic, resources, order):
+    cabinet = make_resource(clinic, mis_id=None, name="Процедурный кабинет")
+
+    summary = import_document(
+        clinic=clinic, document=changing(order, mis_resource_id=370, resource_id=cabinet.pk)
+    )
+
+    [conflict] = summary.conflicts
+    assert (conflict.id, conflict.code) == (str(order.pk), "conflicting_resource")
+    assert summary.orders == {"updated": 0, "conflicts": 1}
+    assert Order.objects.get(pk=order.pk).resource_id == order.resource_id
 
 
 def test_it_changes_nothing_on_an_echo_of_the_current_values(clinic, order, post_xml):

@@ -66,6 +66,31 @@ def test_a_full_sync_after_a_diff_restores_what_the_diff_changed(resource, post_
     assert state() == original
 
 
+def test_a_full_sync_of_just_what_a_diff_sent_still_removes_the_rest(resource, post_xml):
+    counts(post_xml, FULL)
+    counts(post_xml, DIFF)
+
+    only_the_diffs = DIFF.replace('SyncMode="diff"', 'SyncMode="full"')
+
+    assert counts(post_xml, only_the_diffs)["deleted"] == "1"
+    assert [mis_id for mis_id, _ in state()] == [2]
+
+
+def test_a_full_sync_brings_back_what_a_smaller_one_removed(resource, post_xml):
+    counts(post_xml, FULL)
+    original = state()
+    smaller = FULL.replace(FULL.splitlines()[2] + "\n", "")
+    assert counts(post_xml, smaller) == {
+        "mode": "full",
+        "created": "0",
+        "updated": "0",
+        "deleted": "1",
+    }
+
+    assert counts(post_xml, FULL)["created"] == "1"
+    assert state() == original
+
+
 def test_a_full_sync_reapplies_after_the_resources_change(clinic, resource, post_xml):
     counts(post_xml, FULL)
     # The MIS now sends the same appointments for a doctor the portal did not know.
