@@ -57,7 +57,11 @@ def test_it_drops_working_hours_that_end_before_they_start_once_the_gap_is_appli
     assert response.status_code == 200, response.content
     [warning] = root.findall("Warning")
     assert (warning.get("element"), warning.get("code")) == ("time_rules", "dst_gap")
-    assert "daylight saving" in warning.text
+    # The line of the `time_rules`, under the id of its schedule.
+    assert (warning.get("line"), warning.get("id")) == ("3", "1")
+    assert warning.text == (
+        "the working hours fall into a daylight saving time gap: interval dropped"
+    )
     assert not Schedule.objects.exists()
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from lxml import etree
 
@@ -230,6 +231,37 @@ def test_it_replaces_schedules(clinic, resources, post_xml):
         (369, "02.07.2030", "09:00-12:00"),
         (370, "03.07.2030", "08:00-00:00"),
     ]
+
+
+def test_it_rewrites_only_the_schedules_that_changed(clinic, resources, post_xml):
+    monday = '<s date="01.07.2030" resource_id="369"><time_rules w_start="8:00" w_end="17:00"/></s>'
+    tuesday = (
+        '<s date="02.07.2030" resource_id="369"><time_rules w_start="8:00" w_end="17:00"/></s>'
+    )
+    import_ok(post_xml, f"<Schedules>{monday}{tuesday}</Schedules>")
+    kept = Schedule.objects.get(date="2030-07-01").pk
+
+    import_ok(post_xml, f"<Schedules>{monday}{tuesday.replace('17:00', '13:00')}</Schedules>")
+
+    assert Schedule.objects.get(date="2030-07-01").pk == kept
+    assert shifts(clinic) == [
+        (369, "01.07.2030", "08:00-17:00"),
+        (369, "02.07.2030", "08:00-13:00"),
+    ]
+
+
+def test_it_imports_the_schedules_that_follow_one_of_an_unknown_resource(
+    clinic, resources, post_xml
+):
+    rules = '<time_rules w_start="8:00" w_end="9:00"/>'
+    result = import_ok(
+        post_xml,
+        f'<Schedules><s id="4" date="01.07.2030" resource_id="999">{rules}</s>'
+        f'<s id="5" date="01.07.2030" resource_id="369">{rules}</s></Schedules>',
+    )
+
+    assert warnings_of(result) == [("s", "4", "unknown resource 999: schedule skipped")]
+    assert shifts(clinic) == [(369, "01.07.2030", "08:00-09:00")]
 
 
 @pytest.mark.parametrize(
@@ -636,6 +668,37 @@ def test_it_leaves_the_same_state_when_a_document_comes_twice(clinic, order, pos
         "mode": "diff", "created": "0", "updated": "0", "deleted": "0"
     }  # fmt: skip
     assert result.find("Orders").attrib == {"updated": "0", "conflicts": "0"}
+
+
+def test_it_never_applies_a_document_with_errors(clinic):
+    parsed = parse_document(document('<Resources><r id="x" name="?" time_step="30"/></Resources>'))
+    assert parsed.errors
+
+    with pytest.raises(ValueError) as refused:
+        import_document(clinic=clinic, document=parsed)
+    assert str(refused.value) == "a document with errors is rejected, never applied"
+    assert not Resource.objects.exists()
+
+
+def test_it_reports_the_conflicts_found_while_reading_with_its_own(clinic, order):
+    read = protocol.Problem(2, "o", "read twice", id=str(order.pk), code="duplicate")
+    parsed = changing(order, status=Order.Status.ACCEPTED)
+    parsed.conflicts.append(read)
+
+    summary = import_document(clinic=clinic, document=parsed)
+
+    assert summary.conflicts == [read]
+    assert summary.orders == {"updated": 1, "conflicts": 1}
+
+
+def test_it_refuses_to_run_inside_another_transaction(clinic):
+    # All of it or nothing, on its own: an outer transaction could still undo an import whose
+    # result already said "ok".
+    parsed = parse_document(document(RESOURCES))
+
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        import_document(clinic=clinic, document=parsed)
+    assert not Resource.objects.exists()
 
 
 def dry_run_by_query(client, post_xml, data: bytes):
