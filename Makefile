@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/portal
 SQLITE_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: run test test-postgres test-sqlite lint check-deploy bench
+.PHONY: run test test-postgres test-sqlite lint check-deploy bench mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,19 @@ test-sqlite: $(STAMP)
 
 bench: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m bench
+
+# Mutation testing on SQLite (docs/benchmarks.md, "Mutation testing"). Without MODULE it
+# tests the mutants of [tool.mutmut] source_paths not tested yet; `make mutate
+# MODULE=exchange/orders.py` (or a package: MODULE=exchange/importing/) retests one module
+# whole. mutmut draws a spinner, so its output goes to var/mutmut.log; then come the
+# mutants that were not killed and the score of each module tested so far.
+MUTANTS = $(if $(MODULE),'$(subst /,.,$(patsubst %/,%,$(MODULE:.py=))).*')
+mutate: $(STAMP)
+	mkdir -p var
+	DATABASE_URL=sqlite:///$(CURDIR)/var/mutate.sqlite3 $(BIN)/mutmut run --max-children 2 \
+		$(MUTANTS) > var/mutmut.log 2>&1 || { tail -n 40 var/mutmut.log; exit 1; }
+	@$(BIN)/mutmut results | grep -v ': not checked$$' || true
+	@$(BIN)/mutmut results --all true | awk -F'[ :]+' '$$3 != "not" { \
+		m = $$2; sub(/\.[^.]*$$/, "", m); n[m]++; k[m] += $$3 == "killed" || $$3 == "timeout" } \
+		END { for (m in n) printf "%-34s %4d / %-4d %5.1f %%\n", m, k[m], n[m], 100 * k[m] / n[m] }' \
+		| sort

@@ -245,6 +245,22 @@ def test_it_cancels_an_order_and_shows_it_in_the_next_export(client, book, patie
     assert element.get("status") == "2"
 
 
+def test_it_cancels_the_booking_asked_for_among_the_patients_bookings(book, patient, now):
+    kept, cancelled = book("10:00"), book("11:00")
+
+    order_cancel(patient=patient, order=cancelled, now=now)
+
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {kept.pk: Order.Status.RECEIVED, cancelled.pk: Order.Status.CANCELLED}
+
+
+def test_it_books_only_in_a_transaction_of_its_own(book):
+    # Its locks and the constraint's last word hold only if the booking commits by itself.
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        book("10:00")
+    assert not Order.objects.exists()
+
+
 def test_it_cancels_an_accepted_order(book, patient, now):
     order = book("10:00")
     Order.objects.filter(pk=order.pk).update(status=Order.Status.ACCEPTED)

@@ -45,15 +45,23 @@ def test_it_moves_a_start_in_the_spring_gap_forward_by_the_gap(berlin, post_xml)
     )
 
 
+@pytest.mark.parametrize("start", ["2:30", "2:00"], ids=["ends-before", "ends-as-it-starts"])
 def test_it_drops_working_hours_that_end_before_they_start_once_the_gap_is_applied(
-    berlin, post_xml
+    berlin, post_xml, start
 ):
-    response, root = post_xml(schedule("29.03.2026", '<time_rules w_start="2:30" w_end="3:00"/>'))
+    # 02:00 is read as 03:00 CEST, the instant 03:00 itself is: no working time is left.
+    response, root = post_xml(
+        schedule("29.03.2026", f'<time_rules w_start="{start}" w_end="3:00"/>')
+    )
 
     assert response.status_code == 200, response.content
     [warning] = root.findall("Warning")
-    assert warning.get("element") == "time_rules"
-    assert "daylight saving" in warning.text
+    assert (warning.get("element"), warning.get("code")) == ("time_rules", "dst_gap")
+    # The line of the `time_rules`, under the id of its schedule.
+    assert (warning.get("line"), warning.get("id")) == ("3", "1")
+    assert warning.text == (
+        "the working hours fall into a daylight saving time gap: interval dropped"
+    )
     assert not Schedule.objects.exists()
 
 

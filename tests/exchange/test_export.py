@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from lxml import etree
 
+from exchange.exporting import Window, export_window
 from exchange.keys import clinic_issue_key
 from exchange.models import Clinic, Order, Resource
 from tests.conftest import OTHER_KEY, SAMPLE_KEY
@@ -297,6 +298,38 @@ def test_it_answers_400_export_error_for_a_bad_window(client, clinic, method, pa
     assert (root.tag, root.get("status")) == ("ExportError", "400")
     assert root.text.startswith(message)
     assert b"<o " not in response.content
+
+
+def test_it_says_what_is_missing(client, clinic):
+    response = client.get(EXPORT_URL, {"client_key": SAMPLE_KEY})
+
+    assert etree.fromstring(response.content).text == "start is required: a UNIX time in seconds"
+
+
+def test_it_reads_the_window_as_utc_instants():
+    # Whatever the server's own zone: a naive time would be read in it.
+    window = export_window("1709283600", "1709287200")
+
+    assert window == Window(START, START + timedelta(hours=1))
+    assert window.start.utcoffset() == window.end.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("cancelled_status", "exported"), [(Clinic.CancelledStatus.CANCELLED, "2"), (3, "3")]
+)
+def test_it_exports_a_patients_cancellation_in_the_clinics_word(
+    client, clinic, cancelled_status, exported
+):
+    Clinic.objects.filter(pk=clinic.pk).update(cancelled_status=cancelled_status)
+    resource = make_resource(clinic)
+    statuses = [Order.Status.CANCELLED, Order.Status.RECEIVED, Order.Status.ACCEPTED, 3]
+    orders = [make_order(resource, starts_at=START + timedelta(hours=n), status=status)
+              for n, status in enumerate(statuses)]  # fmt: skip
+
+    _, root = export(client, start="0")
+
+    by_id = {o.get("id"): o.get("status") for o in root.find("Orders")}
+    assert [by_id[str(order.pk)] for order in orders] == [exported, "0", "1", "3"]
 
 
 def test_it_accepts_a_start_far_in_the_future(client, clinic):

@@ -6,11 +6,21 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from lxml import etree
 
+from exchange import protocol
 from exchange.importing import import_document
-from exchange.models import Appointment, ImportRecord, Order, Resource, ResourceGroup, Schedule
+from exchange.models import (
+    Appointment,
+    Clinic,
+    ImportRecord,
+    Order,
+    Resource,
+    ResourceGroup,
+    Schedule,
+)
 from exchange.protocol import parse_document
 from tests.conftest import SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL, document
@@ -223,6 +233,37 @@ def test_it_replaces_schedules(clinic, resources, post_xml):
     ]
 
 
+def test_it_rewrites_only_the_schedules_that_changed(clinic, resources, post_xml):
+    monday = '<s date="01.07.2030" resource_id="369"><time_rules w_start="8:00" w_end="17:00"/></s>'
+    tuesday = (
+        '<s date="02.07.2030" resource_id="369"><time_rules w_start="8:00" w_end="17:00"/></s>'
+    )
+    import_ok(post_xml, f"<Schedules>{monday}{tuesday}</Schedules>")
+    kept = Schedule.objects.get(date="2030-07-01").pk
+
+    import_ok(post_xml, f"<Schedules>{monday}{tuesday.replace('17:00', '13:00')}</Schedules>")
+
+    assert Schedule.objects.get(date="2030-07-01").pk == kept
+    assert shifts(clinic) == [
+        (369, "01.07.2030", "08:00-17:00"),
+        (369, "02.07.2030", "08:00-13:00"),
+    ]
+
+
+def test_it_imports_the_schedules_that_follow_one_of_an_unknown_resource(
+    clinic, resources, post_xml
+):
+    rules = '<time_rules w_start="8:00" w_end="9:00"/>'
+    result = import_ok(
+        post_xml,
+        f'<Schedules><s id="4" date="01.07.2030" resource_id="999">{rules}</s>'
+        f'<s id="5" date="01.07.2030" resource_id="369">{rules}</s></Schedules>',
+    )
+
+    assert warnings_of(result) == [("s", "4", "unknown resource 999: schedule skipped")]
+    assert shifts(clinic) == [(369, "01.07.2030", "08:00-09:00")]
+
+
 @pytest.mark.parametrize(
     "schedules",
     [
@@ -319,6 +360,10 @@ def test_it_skips_unknown_references_with_a_warning(
     assert warnings_of(result) == [(element, key.replace("{order}", str(order.pk)), message)]
     assert result.find("Error") is None
     assert result.find("Warning").get("line") == "3"
+    # The machine-readable reason, the same whichever section names the unknown thing.
+    assert result.find("Warning").get("code") == (
+        "unknown_group" if element == "r" else "unknown_resource"
+    )
     if element != "r":
         assert clinic_state(clinic) == before
 
@@ -406,10 +451,12 @@ def test_it_applies_a_decision_unless_the_order_changed_after_it(
         "updated": "1" if applied else "0", "conflicts": "0" if applied else "1"
     }  # fmt: skip
     conflicts = [
-        (c.get("line"), c.get("element"), c.get("id"), c.text) for c in result.iter("Conflict")
+        (c.get("line"), c.get("element"), c.get("id"), c.get("code"), c.text)
+        for c in result.iter("Conflict")
     ]
     message = "the order changed on the portal after LastChangedOn; not applied"
-    assert conflicts == ([] if applied else [("3", "o", str(order.pk), message)])
+    assert conflicts == ([] if applied else [("3", "o", str(order.pk), "stale_change", message)])
+    assert ImportRecord.objects.get().counts["conflicts"] == (0 if applied else 1)
     order.refresh_from_db()
     if applied:
         assert order.status == 1
@@ -464,6 +511,7 @@ def test_it_moves_an_order_only_onto_a_free_time(
     if holds:
         assert result.find("Orders").attrib == {"updated": "0", "conflicts": "1"}
         assert result.find("Conflict").text == "another order holds that time; not applied"
+        assert result.find("Conflict").get("code") == "slot_held"
         assert Order.objects.filter(pk=order.pk).values().get() == before
     else:
         assert result.find("Orders").attrib == {"updated": "1", "conflicts": "0"}
@@ -471,6 +519,78 @@ def test_it_moves_an_order_only_onto_a_free_time(
         assert (order.resource.mis_id, order.starts_at, order.duration) == (
             mis_id, local(clinic, f"01.07.2030 {at}"), minutes
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("before", "sent", "after", "counts"),
+    [
+        # The export's own 3 for the patient's cancellation, echoed back: nothing to do.
+        (Order.Status.CANCELLED, 3, Order.Status.CANCELLED, {"updated": "0", "conflicts": "0"}),
+        (Order.Status.RECEIVED, 3, Order.Status.REJECTED, {"updated": "1", "conflicts": "0"}),
+        (Order.Status.CANCELLED, 1, Order.Status.CANCELLED, {"updated": "0", "conflicts": "1"}),
+    ],
+    ids=["echo-of-a-cancellation", "rejection", "acceptance-of-a-cancelled-order"],
+)
+def test_it_reads_3_from_a_clinic_whose_export_says_3_for_a_cancellation(
+    clinic, order, post_xml, before, sent, after, counts
+):
+    Clinic.objects.filter(pk=clinic.pk).update(cancelled_status=Clinic.CancelledStatus.REJECTED)
+    Order.objects.filter(pk=order.pk).update(status=before)
+
+    result = import_ok(post_xml, f'<Orders><o id="{order.pk}" status="{sent}"/></Orders>')
+
+    assert result.find("Orders").attrib == counts
+    assert Order.objects.get(pk=order.pk).status == after
+
+
+def changing(order: Order, **change) -> protocol.Document:
+    """A parsed Orders section with one change to `order`."""
+    unsaid = dict.fromkeys(
+        ("status", "starts_at", "duration", "mis_resource_id", "last_changed_on")
+    )
+    item = protocol.OrderChange(line=3, order_id=order.pk, **(unsaid | change))
+    return protocol.Document(orders=[item])
+
+
+def test_it_changes_nothing_when_both_resource_ids_name_the_current_one(clinic, order):
+    summary = import_document(
+        clinic=clinic, document=changing(order, mis_resource_id=369, resource_id=order.resource_id)
+    )
+
+    assert (summary.orders, summary.warnings) == ({"updated": 0, "conflicts": 0}, [])
+
+
+def test_it_moves_an_order_to_a_resource_made_on_the_portal_by_its_portal_id(clinic, order):
+    cabinet = make_resource(clinic, mis_id=None, name="Процедурный кабинет")
+
+    summary = import_document(clinic=clinic, document=changing(order, resource_id=cabinet.pk))
+
+    assert (summary.orders, summary.warnings) == ({"updated": 1, "conflicts": 0}, [])
+    assert Order.objects.get(pk=order.pk).resource == cabinet
+
+
+def test_it_keeps_the_resource_when_the_portal_id_is_another_clinics(clinic, other_clinic, order):
+    theirs = make_resource(other_clinic, mis_id=None)
+
+    summary = import_document(clinic=clinic, document=changing(order, resource_id=theirs.pk))
+
+    [warning] = summary.warnings
+    assert (warning.id, warning.code) == (str(order.pk), "unknown_resource")
+    assert warning.message == f"unknown resource {theirs.pk}: the order stays on its resource"
+    assert Order.objects.get(pk=order.pk).resource_id == order.resource_id
+
+
+def test_it_refuses_a_move_whose_two_resource_ids_disagree(clinic, resources, order):
+    cabinet = make_resource(clinic, mis_id=None, name="Процедурный кабинет")
+
+    summary = import_document(
+        clinic=clinic, document=changing(order, mis_resource_id=370, resource_id=cabinet.pk)
+    )
+
+    [conflict] = summary.conflicts
+    assert (conflict.id, conflict.code) == (str(order.pk), "conflicting_resource")
+    assert summary.orders == {"updated": 0, "conflicts": 1}
+    assert Order.objects.get(pk=order.pk).resource_id == order.resource_id
 
 
 def test_it_changes_nothing_on_an_echo_of_the_current_values(clinic, order, post_xml):
@@ -554,6 +674,44 @@ def test_it_leaves_the_same_state_when_a_document_comes_twice(clinic, order, pos
         "mode": "diff", "created": "0", "updated": "0", "deleted": "0"
     }  # fmt: skip
     assert result.find("Orders").attrib == {"updated": "0", "conflicts": "0"}
+
+
+def test_it_never_applies_a_document_with_errors(clinic):
+    # Busy time that cannot be read refuses the document (a bad `r` would only be skipped).
+    parsed = parse_document(
+        document(
+            '<Resources><r id="1" name="Иванов" time_step="30"/></Resources><Appointments>'
+            '<a tablename="T" id="x" resource_id="1" ReceptionDateTime="01.07.2030 10:00" '
+            'Duration="30"/></Appointments>'
+        )
+    )
+    assert parsed.errors
+
+    with pytest.raises(ValueError) as refused:
+        import_document(clinic=clinic, document=parsed)
+    assert str(refused.value) == "a document with errors is rejected, never applied"
+    assert not Resource.objects.exists()
+
+
+def test_it_reports_the_conflicts_found_while_reading_with_its_own(clinic, order):
+    read = protocol.Problem(2, "o", "read twice", id=str(order.pk), code="duplicate")
+    parsed = changing(order, status=Order.Status.ACCEPTED)
+    parsed.conflicts.append(read)
+
+    summary = import_document(clinic=clinic, document=parsed)
+
+    assert summary.conflicts == [read]
+    assert summary.orders == {"updated": 1, "conflicts": 1}
+
+
+def test_it_refuses_to_run_inside_another_transaction(clinic):
+    # All of it or nothing, on its own: an outer transaction could still undo an import whose
+    # result already said "ok".
+    parsed = parse_document(document(RESOURCES))
+
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        import_document(clinic=clinic, document=parsed)
+    assert not Resource.objects.exists()
 
 
 def dry_run_by_query(client, post_xml, data: bytes):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.models import Appointment
+from tests.conftest import OTHER_KEY
 from tests.exchange.conftest import document
 from tests.factories import make_resource
 
@@ -25,8 +26,8 @@ def resource(clinic):
     return make_resource(clinic)
 
 
-def counts(post_xml, body: str) -> dict[str, str]:
-    response, root = post_xml(document(body))
+def counts(post_xml, body: str, key: str | None = None) -> dict[str, str]:
+    response, root = post_xml(document(body) if key is None else document(body, key))
     assert response.status_code == 200, response.content
     return dict(root.find("Appointments").attrib)
 
@@ -66,6 +67,31 @@ def test_a_full_sync_after_a_diff_restores_what_the_diff_changed(resource, post_
     assert state() == original
 
 
+def test_a_full_sync_of_just_what_a_diff_sent_still_removes_the_rest(resource, post_xml):
+    counts(post_xml, FULL)
+    counts(post_xml, DIFF)
+
+    only_the_diffs = DIFF.replace('SyncMode="diff"', 'SyncMode="full"')
+
+    assert counts(post_xml, only_the_diffs)["deleted"] == "1"
+    assert [mis_id for mis_id, _ in state()] == [2]
+
+
+def test_a_full_sync_brings_back_what_a_smaller_one_removed(resource, post_xml):
+    counts(post_xml, FULL)
+    original = state()
+    smaller = FULL.replace(FULL.splitlines()[2] + "\n", "")
+    assert counts(post_xml, smaller) == {
+        "mode": "full",
+        "created": "0",
+        "updated": "0",
+        "deleted": "1",
+    }
+
+    assert counts(post_xml, FULL)["created"] == "1"
+    assert state() == original
+
+
 def test_a_full_sync_reapplies_after_the_resources_change(clinic, resource, post_xml):
     counts(post_xml, FULL)
     # The MIS now sends the same appointments for a doctor the portal did not know.
@@ -98,3 +124,47 @@ def test_the_same_schedules_again_are_recognized_and_others_still_replace_them(
 
     [stored] = resource.schedules.all()
     assert stored.ends_at.astimezone(resource.clinic.tzinfo).hour == 13
+
+
+EMPTY = '<Appointments SyncMode="full"></Appointments>'
+
+
+def test_another_clinics_equal_section_is_not_taken_for_this_clinics(
+    resource, other_clinic, post_xml
+):
+    counts(post_xml, FULL)
+    counts(post_xml, EMPTY, key=OTHER_KEY)
+
+    assert counts(post_xml, EMPTY)["deleted"] == "2"
+    assert state() == []
+
+
+def test_another_clinics_diff_does_not_make_this_clinic_compare_again(
+    resource, other_clinic, post_xml, monkeypatch
+):
+    make_resource(other_clinic)
+    counts(post_xml, FULL)
+    counts(post_xml, FULL, key=OTHER_KEY)
+    counts(post_xml, DIFF, key=OTHER_KEY)
+
+    def no_comparison(*args, **kwargs):
+        raise AssertionError("the unchanged section was compared row by row")
+
+    monkeypatch.setattr("exchange.importing.appointments.merge_by_key", no_comparison)
+    monkeypatch.setattr("exchange.importing.appointments.diff_appointments", no_comparison)
+
+    assert counts(post_xml, FULL)["updated"] == "0"
+
+
+def test_a_diff_of_appointments_leaves_the_schedules_recognized(resource, post_xml, monkeypatch):
+    post_xml(document(SCHEDULES))
+    counts(post_xml, FULL)
+    assert counts(post_xml, DIFF)["updated"] == "1"
+
+    def no_writes(*args, **kwargs):
+        raise AssertionError("unchanged schedules were written")
+
+    monkeypatch.setattr("exchange.importing.schedules.bulk_insert", no_writes)
+    monkeypatch.setattr("exchange.importing.schedules.bulk_delete", no_writes)
+
+    assert post_xml(document(SCHEDULES))[0].status_code == 200
