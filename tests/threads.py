@@ -33,3 +33,31 @@ def at_once(*tasks: Callable[[], object], timeout: float = 120) -> list[object]:
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a task hangs"
     return results
+
+
+class Background:
+    """A task in a thread with its own connection, started at once; `result()` waits for it."""
+
+    def __init__(self, task: Callable[[], object]) -> None:
+        self._task = task
+        self._result: object = RuntimeError("did not finish")
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._task()
+        except BaseException as error:  # reported to the caller
+            self._result = error
+        finally:
+            connection.close()
+
+    def is_waiting(self, seconds: float = 0.5) -> bool:
+        """Whether the task is still running after `seconds` (blocked on a lock, say)."""
+        self._thread.join(seconds)
+        return self._thread.is_alive()
+
+    def result(self, timeout: float = 30) -> object:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "a task hangs"
+        return self._result

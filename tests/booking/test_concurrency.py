@@ -6,6 +6,7 @@ Each thread has its own database connection, as concurrent requests do, and clos
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,13 +15,14 @@ from django.db import IntegrityError, OperationalError, transaction
 
 from booking.errors import SlotTaken, TooManyOrders
 from booking.services import order_create, order_reschedule
-from exchange import protocol
+from exchange import orders, protocol
 from exchange.importing import ImportSummary, import_document
 from exchange.models import Order
+from exchange.orders import Actor, order_changes
 from tests.booking.conftest import make_schedule, when
 from tests.exchange.conftest import document
 from tests.factories import make_order, make_resource
-from tests.threads import at_once
+from tests.threads import Background, at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,6 +90,74 @@ def test_it_lets_a_booking_and_an_mis_move_onto_overlapping_time_hold_it_once(
     assert moved.starts_at == expected_start
     held = sorted((order.starts_at, order.ends_at) for order in holding(resource))
     assert all(end <= start for (_, end), (start, _) in itertools.pairwise(held))
+
+
+def test_it_makes_an_mis_move_onto_another_doctor_wait_for_a_booking_there(on_postgres, resource):
+    # The move locks the doctor it moves to, so its check sees the booking once it commits
+    # and reports a conflict, instead of failing on the database's constraint.
+    other = make_resource(resource.clinic, mis_id=370, name="Баева")
+    moved = make_order(other, starts_at=when(resource.clinic, "11:30"))
+    booked, release = threading.Event(), threading.Event()
+
+    def book():
+        with transaction.atomic():
+            order = orders.order_create(
+                actor=Actor(kind="staff", id=7, label="registrar@clinic.ru"),
+                resource=resource,
+                starts_at=when(resource.clinic, "10:00"),
+                ends_at=when(resource.clinic, "10:30"),
+                details={"name1": "Петрова"},
+            )
+            booked.set()
+            assert release.wait(10)
+        return order
+
+    move = protocol.parse_document(
+        document(
+            f'<Orders><o id="{moved.pk}" mw_resource_id="369"'
+            ' reception_datetime="04.03.2030 10:00:00"/></Orders>'
+        )
+    )
+    booker = Background(book)
+    assert booked.wait(10)
+    mover = Background(lambda: import_document(clinic=resource.clinic, document=move))
+    assert mover.is_waiting()
+    release.set()
+
+    assert isinstance(booker.result(), Order)
+    summary = mover.result()
+    assert isinstance(summary, ImportSummary), summary
+    assert [conflict.code for conflict in summary.conflicts] == ["slot_held"]
+    moved.refresh_from_db()
+    assert (moved.resource, moved.starts_at) == (other, when(resource.clinic, "11:30"))
+
+
+def test_it_makes_a_booking_wait_for_an_mis_move_that_frees_its_time(
+    on_postgres, resource, patient, details
+):
+    # The move locks the doctor it moves from too: a patient booking the time it frees
+    # waits for the move instead of being told the time is taken.
+    other = make_resource(resource.clinic, mis_id=370, name="Баева")
+    leaving = make_order(resource, starts_at=when(resource.clinic, "10:00"))
+    moving, release = threading.Event(), threading.Event()
+
+    def move():
+        with order_changes(actor=Actor.mis()) as changes:
+            order = changes.lock(clinic=resource.clinic, ids=[leaving.pk])[leaving.pk]
+            changes.change(order, resource_id=other.pk)
+            moving.set()
+            assert release.wait(10)
+
+    mover = Background(move)
+    assert moving.wait(10)
+    booker = Background(booking(patient, resource, details, "10:00"))
+    assert booker.is_waiting()
+    release.set()
+
+    assert mover.result() is None
+    booked = booker.result()
+    assert isinstance(booked, Order), booked
+    assert holding(resource) == [booked]
 
 
 def insert(resource, clock: str, minutes: int = 30, status=Order.Status.RECEIVED) -> Order:

@@ -15,6 +15,7 @@ from lxml import etree
 from exchange.keys import clinic_issue_key
 from exchange.locking import order_change_stamp
 from exchange.models import Clinic, ImportRecord, Order, Resource
+from exchange.orders import Actor, order_changes
 from tests.conftest import OTHER_KEY, SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL
 from tests.exchange.snapshots import clinic_state
@@ -197,18 +198,42 @@ def test_it_applies_the_same_import_once_the_database_recovers(on_postgres, clin
     assert [row[:2] for row in after["appointments"]] == [("SchedEvent", 8)]
 
 
-def test_it_makes_an_export_wait_for_order_changes_already_stamped(on_postgres, clinic):
+def stamp_and_update(order: Order) -> None:
+    """The export's barrier itself: a stamp taken, then an update with it."""
+    stamp = order_change_stamp(order.clinic_id)
+    Order.objects.filter(pk=order.pk).update(status=1, last_changed_at=stamp)
+
+
+def decide(order: Order) -> None:
+    """A decision through the order services, written when the unit of work closes."""
+    with order_changes(actor=Actor.mis()) as changes:
+        changes.change(changes.reload(order), status=Order.Status.ACCEPTED)
+
+
+def create(order: Order) -> None:
+    """A new order through the order services, a day after `order`."""
+    with order_changes(actor=Actor.mis()) as changes:
+        changes.create(
+            resource=order.resource,
+            starts_at=order.starts_at + timedelta(days=1),
+            ends_at=order.ends_at + timedelta(days=1),
+            details={"name1": "Петрова"},
+        )
+
+
+@pytest.mark.parametrize("write", [stamp_and_update, decide, create])
+def test_it_makes_an_export_wait_for_order_changes_already_stamped(on_postgres, clinic, write):
     """An MIS polling with start = previous end must not miss a change that was stamped
     before an export ran but committed after it."""
     order = make_order(make_resource(clinic), last_changed_at=timezone.now() - timedelta(days=1))
+    since = timezone.now()
     stamped, release = threading.Event(), threading.Event()
     exported: list[bytes] = []
 
     def writer():
         try:
             with transaction.atomic():
-                stamp = order_change_stamp(clinic.pk)
-                Order.objects.filter(pk=order.pk).update(status=1, last_changed_at=stamp)
+                write(order)
                 stamped.set()
                 release.wait(10)
         finally:
@@ -231,5 +256,8 @@ def test_it_makes_an_export_wait_for_order_changes_already_stamped(on_postgres, 
     writing.join(10)
     exporting.join(10)
 
+    changed = Order.objects.filter(last_changed_at__gte=since).order_by("last_changed_at")
+    expected = [(str(o.pk), str(o.status)) for o in changed]
+    assert len(expected) == 1
     orders = etree.fromstring(exported[0]).findall("Orders/o")
-    assert [(o.get("id"), o.get("status")) for o in orders] == [(str(order.pk), "1")]
+    assert [(o.get("id"), o.get("status")) for o in orders] == expected
