@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from exchange.protocol.records import EARLIEST_DATE, LATEST_DATE
+
 # The longest busy block accepted (a month's vacation, say; the protocol's largest
 # `Duration`). Overlap queries bound their index scan with it: nothing that starts earlier
 # than this before a window can reach into it.
@@ -23,8 +25,6 @@ LONGEST_SPAN = timedelta(days=31)
 # accepts (2000-01-01 to 2099-12-31, narrowed by settings), widened by a day for the clinics'
 # time zones and by the longest span for ends. Outside them lie the year-1 and year-9999
 # values that once broke a clinic's exports.
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2099, 12, 31)
 EARLIEST_INSTANT = datetime(1999, 12, 31, tzinfo=UTC)
 LATEST_INSTANT = datetime(2100, 1, 2, tzinfo=UTC) + LONGEST_SPAN
 

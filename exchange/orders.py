@@ -181,7 +181,8 @@ class OrderChanges:
         except IntegrityError:
             # The database's constraint saw a holder the check could not (a racing writer).
             raise TimeHeld from None
-        changes = {"status": [None, order.status], **_time_changes(None, order)}
+        created = {name: [None, _json(getattr(order, name))] for name in TIME_FIELDS}
+        changes = {"status": [None, order.status], **created}
         self._record(order, OrderEvent.Action.CREATED, changes)
         return order
 
@@ -303,16 +304,6 @@ class OrderChanges:
 
 def _json(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _time_changes(before: Order | None, after: Order) -> dict[str, list]:
-    return {
-        name: [
-            None if before is None else _json(getattr(before, name)),
-            _json(getattr(after, name)),
-        ]
-        for name in TIME_FIELDS
-    }
 
 
 def _action(differs: Mapping[str, object]) -> str:
