@@ -8,7 +8,7 @@ here.
 
 from __future__ import annotations
 
-from exchange.protocol.reading import SECTIONS, SectionSpec, parse_document, read_head
+from exchange.protocol.reading import parse_document, read_head
 from exchange.protocol.records import (
     EARLIEST_DATE,
     HEAD_LIMIT,
@@ -39,6 +39,7 @@ from exchange.protocol.records import (
     Schedule,
     WorkingHours,
 )
+from exchange.protocol.sections import SECTIONS, SectionSpec
 from exchange.protocol.source import SourceLines
 from exchange.protocol.writing import (
     DIALECTS,

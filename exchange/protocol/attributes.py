@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from lxml import etree
 
@@ -24,6 +25,8 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 MIDNIGHT = timedelta(hours=24)
 DateWindow = tuple[date, date]
+# A value read: (the value, None), or (None, (the message, the code)) when it cannot be.
+Read = tuple[Any, tuple[str, str] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +168,7 @@ class Attributes:
         if value is None:
             self._required(name, True)
             return None
-        parsed = _parse_date(value)
-        if parsed is None:
-            self.problem(name, f"not a date DD.MM.YYYY: {shown(value)}", "bad_date")
-            return None
-        return self._in_window(name, parsed, value)
+        return self._reported(name, read_date(value, self.dates))
 
     def clock(
         self, *names: str, required: bool = False, allow_midnight_end: bool = False
@@ -188,17 +187,7 @@ class Attributes:
         if value is None:
             self._required(name, required)
             return None
-        day, _, clock = value.partition(" ")
-        parsed_day = _parse_date(day)
-        parsed_clock = _parse_clock(clock.strip(), allow_midnight_end=False)
-        if parsed_day is None or parsed_clock is None:
-            message = f"not a date-time DD.MM.YYYY HH:MM:SS: {shown(value)}"
-            self.problem(name, message, "bad_datetime")
-            return None
-        if self._in_window(name, parsed_day, value) is None:
-            return None
-        # A clock below 24:00 on a day inside the window: no overflow is possible.
-        return datetime.combine(parsed_day, time.min) + parsed_clock
+        return self._reported(name, read_datetime(value, self.dates))
 
     def email(self, name: str, *, max_length: int) -> str:
         value = self.text(name, max_length=max_length, required=False)
@@ -206,18 +195,45 @@ class Attributes:
             self.problem(name, f"not an email address: {shown(value)}", "bad_email")
         return value
 
-    def _in_window(self, name: str, day: date, value: str) -> date | None:
-        first, last = self.dates
-        if first <= day <= last:
-            return day
-        window = f"{format_date(first)} to {format_date(last)}"
-        self.problem(name, f"outside the accepted dates {window}: {shown(value)}", "out_of_range")
-        return None
+    def _reported(self, name: str, read: Read) -> Any:
+        value, problem = read
+        if problem is not None:
+            self.problem(name, *problem)
+        return value
 
 
 def shown(value: str) -> str:
     """A value as a problem quotes it: a hostile megabyte is cut short."""
     return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def read_date(value: str, dates: DateWindow) -> Read:
+    """(the date, None) or (None, (message, code))."""
+    parsed = _parse_date(value)
+    if parsed is None:
+        return None, (f"not a date DD.MM.YYYY: {shown(value)}", "bad_date")
+    return _in_window(parsed, parsed, value, dates)
+
+
+def read_datetime(value: str, dates: DateWindow) -> Read:
+    """(the wall-clock date-time, None) or (None, (message, code))."""
+    day, _, clock = value.partition(" ")
+    parsed_day = _parse_date(day)
+    parsed_clock = _parse_clock(clock.strip(), allow_midnight_end=False)
+    if parsed_day is None or parsed_clock is None:
+        return None, (f"not a date-time DD.MM.YYYY HH:MM:SS: {shown(value)}", "bad_datetime")
+    # A clock below 24:00 on a day inside the window: no overflow is possible.
+    return _in_window(
+        datetime.combine(parsed_day, time.min) + parsed_clock, parsed_day, value, dates
+    )
+
+
+def _in_window(result: Any, day: date, value: str, dates: DateWindow) -> Read:
+    first, last = dates
+    if first <= day <= last:
+        return result, None
+    window = f"{format_date(first)} to {format_date(last)}"
+    return None, (f"outside the accepted dates {window}: {shown(value)}", "out_of_range")
 
 
 def _parse_date(value: str) -> date | None:

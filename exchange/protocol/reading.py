@@ -9,46 +9,30 @@ then the document is refused.
 
 from __future__ import annotations
 
+import gc
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
 
 from lxml import etree
 
-from exchange.protocol.attributes import (
-    MIDNIGHT,
-    Attributes,
-    DateWindow,
-    Unreadable,
-    local_name,
-    read_integer,
-    shown,
-)
+from exchange.protocol.attributes import Attributes, DateWindow, Unreadable, local_name
+from exchange.protocol.plain import PlainReader
 from exchange.protocol.records import (
+    EARLIEST_DATE,
     HEAD_LIMIT,
+    LATEST_DATE,
     MAX_ATTRIBUTES,
-    MAX_DURATION,
     MAX_ELEMENT_NAMES,
-    MAX_NAME_LENGTH,
     MAX_REPORTED_PROBLEMS,
-    MAX_TABLENAME_LENGTH,
-    MAX_TIME_STEP,
-    ORDER_DETAILS,
-    ORDER_STATUSES,
-    POS_RANGE,
-    SYNC_MODES,
-    Appointment,
-    Appointments,
     Document,
     DocumentHead,
-    Group,
-    OrderChange,
     Problem,
-    Resource,
-    Schedule,
     WorkingHours,
 )
+from exchange.protocol.sections import SECTIONS, SectionSpec, working_hours
 from exchange.protocol.source import SourceLines, choose_encoding
 
 _PARSER_OPTIONS = {
@@ -149,7 +133,7 @@ def _read_root_key(element: etree._Element, head: bytes) -> DocumentHead:
     return DocumentHead(key)
 
 
-class _Parser:
+class Parser:
     """Walks the document once with iterparse, clearing each element once it is read."""
 
     def __init__(self, data: bytes, dates: DateWindow | None) -> None:
@@ -163,6 +147,7 @@ class _Parser:
         self.hours: list[WorkingHours] = []
         self.rules_read: set[object] = set()
         self.rules_problems: list[tuple[Attributes, Unreadable]] = []
+        self.plain = PlainReader(dates or (EARLIEST_DATE, LATEST_DATE))
 
     # --- Reporting: at most MAX_REPORTED_PROBLEMS of each kind ---
 
@@ -297,28 +282,46 @@ class _Parser:
                 self.record(element, spec, line)
             elif spec is not None:
                 self.warn_unknown(element, line)
-            self.hours.clear()
-            self.rules_read.clear()
-            self.rules_problems.clear()
+            if self.rules_read:
+                self.hours.clear()
+                self.rules_read.clear()
+                self.rules_problems.clear()
         elif path[1:] == _TIME_RULES:
             self.time_rules(element, line)
         elif path[1] in SECTIONS:
             self.warn_unknown(element, line)
 
     def time_rules(self, element: etree._Element, line: int | None) -> None:
+        said = tuple(element.items())
+        known = self.plain.known_hours(said)
+        if known is not None:
+            self.add_hours(WorkingHours(line, *known), ())
+            return
         a = Attributes(element, "time_rules", line=line, dates=self.dates)
-        hours = self.working_hours(a)
+        hours = working_hours(a)
         if self.contradicted(a):
             return
-        fingerprint = a.fingerprint() if hours is None else hours
-        if fingerprint in self.rules_read:
-            return  # the same interval twice: once is enough
-        self.rules_read.add(fingerprint)
         if hours is not None:
+            self.plain.remember_hours(said, hours)
+        self.add_hours(hours or a.fingerprint(), [(a, problem) for problem in a.problems])
+
+    def add_hours(
+        self, hours: WorkingHours | tuple, problems: Sequence[tuple[Attributes, Unreadable]]
+    ) -> None:
+        """Keeps an interval of the schedule being read (or, if it could not be read, what
+        it said) and its problems; the same interval twice is kept once."""
+        if hours in self.rules_read:
+            return
+        self.rules_read.add(hours)
+        if isinstance(hours, WorkingHours):
             self.hours.append(hours)
-        self.rules_problems.extend((a, problem) for problem in a.problems)
+        self.rules_problems.extend(problems)
 
     def record(self, element: etree._Element, spec: SectionSpec, line: int | None) -> None:
+        if spec.read_plain is not None:
+            keyed = spec.read_plain(self, element, line)
+            if keyed is not None and self.keep_plain(spec, *keyed):
+                return
         a = Attributes(element, spec.record, line=line, dates=self.dates)
         record = spec.read(self, a)
         if self.contradicted(a):
@@ -343,6 +346,19 @@ class _Parser:
         if items is not None:
             items.append(record)
 
+    def keep_plain(self, spec: SectionSpec, key: object, record: Any) -> bool:
+        """Keeps a record read the plain way, unless its key was met before: then the
+        record is read again with `Attributes`, and `record` judges the repeat."""
+        first = (record.line, record)
+        if self.seen.setdefault((spec.record, key), first) is not first:
+            return False
+        for attributes, problem in self.rules_problems:
+            self.report(self.document.warnings, attributes, problem, record.mis_id)
+        items = spec.items(self.document)
+        if items is not None:
+            items.append(record)
+        return True
+
     def duplicate(self, spec: SectionSpec, a: Attributes, first_line: int, id: object) -> None:
         message = f"duplicate id, first given on line {first_line}"
         if spec.on_unreadable != "errors":
@@ -359,209 +375,6 @@ class _Parser:
         if spec.unreadable_ids is not None and key is not None:
             getattr(self.document, spec.unreadable_ids).add(key)
 
-    # --- Records ---
-
-    def group(self, a: Attributes) -> Group | None:
-        mis_id = a.integer("id")
-        name = a.text("name", max_length=MAX_NAME_LENGTH)
-        pos = a.integer("pos", required=False, bounds=POS_RANGE) or 0
-        return Group(a.line, mis_id, name, pos) if a.ok else None
-
-    def resource(self, a: Attributes) -> Resource | None:
-        mis_id = a.integer("id")
-        group_id = a.integer("group_id", required=False)
-        name = a.text("name", max_length=MAX_NAME_LENGTH)
-        time_step = a.minutes("time_step", maximum=MAX_TIME_STEP)
-        pos = a.integer("pos", required=False, bounds=POS_RANGE) or 0
-        return Resource(a.line, mis_id, group_id, name, time_step, pos) if a.ok else None
-
-    def schedule(self, a: Attributes) -> Schedule | None:
-        mis_id = a.integer("id", required=False)
-        day = a.date("date")
-        resource_id = a.integer("resource_id")
-        if a.ok and not self.rules_read:
-            a.problem(None, "no time_rules: no working hours that day", "no_time_rules")
-        if not a.ok or not self.hours:
-            # Without working hours the schedule adds nothing: every interval was dropped.
-            return None
-        return Schedule(a.line, mis_id, day, resource_id, tuple(self.hours))
-
-    def working_hours(self, a: Attributes) -> WorkingHours | None:
-        """One interval, or None when it gives no working time (and a problem says why)."""
-        start_name, start = a.clock("w_start", "w_starttime", required=True)
-        end_name, end = a.clock("w_end", "w_endtime", required=True, allow_midnight_end=True)
-        break_start_name, break_start = a.clock("b_start", "b_starttime")
-        break_end_name, break_end = a.clock("b_end", "b_endtime", allow_midnight_end=True)
-        if not a.ok:
-            return None
-        end = _midnight_end(start, end)
-        if break_start is not None and break_end is not None:
-            break_end = _midnight_end(break_start, break_end)
-            if break_start == break_end:
-                break_start = break_end = None  # an empty break is no break
-        if end == start:
-            return None  # no working time, and nothing wrong with saying so
-        if end < start:
-            a.problem(end_name, f"{end_name} is before {start_name}", "end_before_start")
-        elif (break_start is None) != (break_end is None):
-            missing = break_end_name if break_end is None else break_start_name
-            a.problem(missing, "a break needs both b_start and b_end", "break_incomplete")
-        elif break_start is not None and break_end < break_start:
-            message = f"{break_end_name} is before {break_start_name}"
-            a.problem(break_end_name, message, "end_before_start")
-        elif break_start is not None and (break_start < start or break_end > end):
-            message = "the break lies outside the working hours"
-            a.problem(break_start_name, message, "break_outside_hours")
-        return WorkingHours(a.line, start, end, break_start, break_end) if a.ok else None
-
-    def appointment(self, a: Attributes) -> Appointment | None:
-        table = a.text("tablename", max_length=MAX_TABLENAME_LENGTH)
-        mis_id = a.integer("id")
-        resource_id = a.integer("resource_id")
-        starts_at = a.datetime("receptiondatetime")
-        if a.peek_integer("duration") == 0:
-            a.problem("duration", "Duration 0 blocks no time: skipped", "zero_duration")
-            duration = None
-        else:
-            duration = a.minutes("duration", maximum=MAX_DURATION)
-        title = a.raw("title")[1] or ""
-        if not a.ok:
-            return None
-        return Appointment(a.line, table, mis_id, resource_id, starts_at, duration, title)
-
-    def order_change(self, a: Attributes) -> OrderChange | None:
-        order_id = a.integer("id")
-        status = self.order_status(a)
-        starts_at = a.datetime("reception_datetime", required=False)
-        duration = a.minutes("duration", maximum=MAX_DURATION, required=False)
-        mis_resource_id = a.integer("mw_resource_id", required=False)
-        resource_id = a.integer("resource_id", required=False)
-        last_changed_on = a.datetime("lastchangedon", required=False)
-        details = {}
-        for name, max_length in ORDER_DETAILS.items():
-            if name == "email":
-                value = a.email(name, max_length=max_length)
-            else:
-                value = a.text(name, max_length=max_length, required=False)
-            if value:
-                details[name] = value
-        if not a.ok:
-            return None
-        return OrderChange(
-            a.line, order_id, status, starts_at, duration, mis_resource_id, last_changed_on,
-            resource_id, details,
-        )  # fmt: skip
-
-    def order_status(self, a: Attributes) -> int | None:
-        # 2 is read too: an MIS echoes the patient's cancellation, and the importer judges it.
-        _, value = a.raw("status")
-        if value is None:
-            return None
-        status, _ = read_integer(value)
-        if status not in ORDER_STATUSES:
-            a.problem("status", f"unknown status {shown(value)}: use 0, 1 or 3", "bad_status")
-            return None
-        return status
-
-
-def _midnight_end(start: timedelta, end: timedelta) -> timedelta:
-    """`0:00` as the end of something that starts later is the midnight that ends the day."""
-    return MIDNIGHT if end == timedelta(0) and start > timedelta(0) else end
-
-
-@dataclass(frozen=True, slots=True)
-class SectionSpec:
-    """How one section of an import document is read."""
-
-    name: str  # the section's element, as documents and import results spell it
-    record: str  # the element of its records
-    field: str  # the Document attribute its records go to
-    # A record, or None when it cannot be read (its Attributes then hold the problems).
-    read: Callable[[_Parser, Attributes], object | None]
-    # What tells two records apart, read quietly from the attributes (None when unreadable);
-    # None: records are told apart only by what they say.
-    key: Callable[[Attributes], object] | None = None
-    # The Document list where an unreadable record's problems go: "errors" refuses the
-    # document, "warnings" skips the record, "conflicts" lists an order change not applied.
-    on_unreadable: str = "warnings"
-    # Codes that only skip a record the section would otherwise refuse.
-    skippable: frozenset[str] = frozenset()
-    # The Document set that keeps the ids of unreadable records, if the section has one.
-    unreadable_ids: str | None = None
-
-    def begin(self, parser: _Parser, element: etree._Element, line: int | None) -> None:
-        """At each start tag of the section: a repeated section reads on into the same list."""
-        if getattr(parser.document, self.field) is None:
-            setattr(parser.document, self.field, [])
-
-    def items(self, document: Document) -> list | None:
-        """Where the section's records go; None drops them."""
-        return getattr(document, self.field)
-
-    def problems(self, document: Document) -> list[Problem]:
-        return getattr(document, self.on_unreadable)
-
-
-@dataclass(frozen=True, slots=True)
-class _AppointmentsSpec(SectionSpec):
-    """Appointments carry a SyncMode; a section whose SyncMode is refused keeps no records."""
-
-    def begin(self, parser: _Parser, element: etree._Element, line: int | None) -> None:
-        a = Attributes(element, self.name, line=line)
-        document = parser.document
-        mode = (a.raw("syncmode")[1] or "diff").lower()
-        if parser.contradicted(a):
-            return
-        if mode not in SYNC_MODES:
-            a.problem(
-                "syncmode", f"unknown SyncMode {mode!r}: use full or diff", "unknown_sync_mode"
-            )
-        elif document.appointments is None:
-            document.appointments = Appointments(mode)
-        elif document.appointments.mode != mode:
-            message = "two Appointments sections with different SyncMode"
-            a.problem("syncmode", message, "sync_mode_mix")
-        for problem in a.problems:
-            parser.report(document.errors, a, problem)
-
-    def items(self, document: Document) -> list[Appointment] | None:
-        return None if document.appointments is None else document.appointments.items
-
-
-def _integer_key(a: Attributes) -> int | None:
-    return a.peek_integer("id")
-
-
-def _appointment_key(a: Attributes) -> tuple[str, int] | None:
-    mis_id = a.peek_integer("id")
-    table = a.values.get("tablename")
-    return None if mis_id is None or table is None else (table, mis_id)
-
-
-# Keyed by the lower-cased section name, in the order import results list the sections.
-SECTIONS: dict[str, SectionSpec] = {
-    spec.name.lower(): spec
-    for spec in (
-        SectionSpec(
-            "ResourceGroups", "rg", "groups", _Parser.group, _integer_key,
-            unreadable_ids="unreadable_group_ids",
-        ),
-        SectionSpec(
-            "Resources", "r", "resources", _Parser.resource, _integer_key,
-            unreadable_ids="unreadable_resource_ids",
-        ),
-        SectionSpec("Schedules", "s", "schedules", _Parser.schedule),
-        _AppointmentsSpec(
-            "Appointments", "a", "appointments", _Parser.appointment, _appointment_key,
-            on_unreadable="errors", skippable=frozenset({"zero_duration"}),
-        ),
-        SectionSpec(
-            "Orders", "o", "orders", _Parser.order_change, _integer_key,
-            on_unreadable="conflicts",
-        ),
-    )
-}  # fmt: skip
-
 
 def parse_document(
     data: bytes, *, encoding: str | None = None, dates: tuple[date, date] | None = None
@@ -571,4 +384,19 @@ def parse_document(
     `encoding` overrides the XML declaration (see transport); `dates` is the (first, last)
     window of dates the document may carry, by default EARLIEST_DATE to LATEST_DATE.
     """
-    return _Parser(data, dates).parse(data, encoding)
+    with _cycle_collection_paused():
+        return Parser(data, dates).parse(data, encoding)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """A big document is read into hundreds of thousands of records, none in a reference
+    cycle; Python's cycle collector would walk them over and over as they pile up (a third
+    of the parse). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

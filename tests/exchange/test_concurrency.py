@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from lxml import etree
 
+from exchange import protocol
 from exchange.keys import clinic_issue_key
 from exchange.locking import order_change_stamp
 from exchange.models import Clinic, ImportRecord, Order, Resource
@@ -20,7 +21,7 @@ from tests.conftest import OTHER_KEY, SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL
 from tests.exchange.snapshots import clinic_state
 from tests.factories import make_order, make_resource
-from tests.threads import at_once
+from tests.threads import Background, at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -261,3 +262,30 @@ def test_it_makes_an_export_wait_for_order_changes_already_stamped(on_postgres, 
     assert len(expected) == 1
     orders = etree.fromstring(exported[0]).findall("Orders/o")
     assert [(o.get("id"), o.get("status")) for o in orders] == expected
+
+
+def test_an_import_waits_for_the_clinic_only_once_its_document_is_read(
+    on_postgres, clinic, monkeypatch
+):
+    """A big document's parse holds nothing: another import of the same clinic goes
+    through meanwhile, and the clinic's lock is taken only to apply."""
+    parsing, may_finish = threading.Event(), threading.Event()
+    parse = protocol.parse_document
+
+    def slow_parse(data, **kwargs):
+        if b"SchedLong" in data:
+            parsing.set()
+            assert may_finish.wait(30), "the parse was never let go"
+        return parse(data, **kwargs)
+
+    monkeypatch.setattr(protocol, "parse_document", slow_parse)
+    long_document = mis_document(SAMPLE_KEY, "Long", range(1, 3), range(1, 2), days=1)
+    first = Background(lambda: post(long_document))
+    assert parsing.wait(30)
+
+    second = Background(lambda: post(document_b(SAMPLE_KEY)))
+    assert not second.is_waiting(seconds=20)  # it did not wait for the first import
+    assert second.result() == 200
+    may_finish.set()
+    assert first.result() == 200
+    assert ImportRecord.objects.filter(clinic=clinic, outcome="applied").count() == 2
