@@ -186,6 +186,8 @@ class Resource(models.Model):
             models.CheckConstraint(
                 condition=Q(time_step__gt=0), name="resource_time_step_positive"
             ),
+            # The target of the appointments' composite foreign key (resource, clinic).
+            models.UniqueConstraint(fields=["id", "clinic"], name="resource_id_clinic_key"),
         ]
 
     def __str__(self) -> str:
@@ -269,15 +271,24 @@ class TimeSpanQuerySet(models.QuerySet):
 class Appointment(models.Model):
     """Time the MIS reports busy. `title` may name another patient: never shown to patients."""
 
-    # Part of the MIS's key: (tablename, id) is unique only within one clinic.
+    # Part of the MIS's key: (tablename, id) is unique only within one clinic. Both
+    # references are checked by one composite foreign key (see migration 0009): the resource
+    # exists and belongs to this clinic. Their own indexes would repeat the composite ones.
     clinic = models.ForeignKey(
-        Clinic, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("clinic")
+        Clinic,
+        on_delete=models.CASCADE,
+        related_name="appointments",
+        verbose_name=_("clinic"),
+        db_index=False,
+        db_constraint=False,
     )
     resource = models.ForeignKey(
         Resource,
         on_delete=models.CASCADE,
         related_name="appointments",
         verbose_name=_("resource"),
+        db_index=False,
+        db_constraint=False,
     )
     table = models.CharField(_("MIS table"), max_length=64)
     mis_id = models.BigIntegerField(_("MIS id"))

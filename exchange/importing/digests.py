@@ -10,8 +10,20 @@ from exchange.models import SectionDigest
 
 
 def digest(rows: object) -> str:
-    """Equal digests mean equal rows (pickle reads back what it wrote)."""
-    return hashlib.blake2b(pickle.dumps(rows, protocol=5), digest_size=32).hexdigest()
+    """Equal digests mean equal rows (pickle reads back what it wrote).
+
+    The pickle is hashed as it is written, never held whole (a big clinic's rows pickle to
+    megabytes)."""
+    hasher = hashlib.blake2b(digest_size=32)
+    pickle.Pickler(_Sink(hasher.update), protocol=5).dump(rows)
+    return hasher.hexdigest()
+
+
+class _Sink:
+    """A file to pickle into: whatever is written goes to `write`."""
+
+    def __init__(self, write) -> None:
+        self.write = write
 
 
 def unchanged(run: ImportRun, section: str, value: str | None) -> bool:

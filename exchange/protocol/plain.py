@@ -65,6 +65,11 @@ def _integer(value: str) -> int | None:
     return None if problem else number
 
 
+def _table(value: str) -> str | None:
+    table = value.strip()
+    return table if 0 < len(table) <= MAX_TABLENAME_LENGTH else None
+
+
 def _minutes(maximum: int) -> Callable[[str], int | None]:
     def read(value: str) -> int | None:
         number, problem = read_integer(value.strip(), range(1, maximum + 1))
@@ -98,6 +103,8 @@ class PlainReader:
     def __init__(self, dates: DateWindow) -> None:
         self.appointment_positions: Positions = {}
         self.schedule_positions: Positions = {}
+        # One string per table name, shared by all its appointments.
+        self.tables = _Memo(_table)
         self.integers = _Memo(_integer)
         self.durations = _Memo(_minutes(MAX_DURATION))
         self.dates = _Memo(_quiet(read_date, dates))
@@ -119,14 +126,13 @@ class PlainReader:
             return None
         values = element.values()
         table_at, id_at, resource_at, starts_at_at, duration_at, title_at = where
-        table = values[table_at].strip()
+        table = self.tables[values[table_at]]
         mis_id = _integer(values[id_at])
         resource_id = self.integers[values[resource_at]]
         starts_at: datetime | None = self.datetimes[values[starts_at_at]]
         duration = self.durations[values[duration_at]]
         if (
-            not table
-            or len(table) > MAX_TABLENAME_LENGTH
+            table is None
             or mis_id is None
             or resource_id is None
             or starts_at is None

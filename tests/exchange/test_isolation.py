@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
 from lxml import etree
 
-from exchange.models import Order
+from exchange.models import Appointment, Order
 from tests.conftest import OTHER_KEY, SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL, document
 from tests.exchange.snapshots import clinic_state
@@ -102,3 +106,25 @@ def test_it_does_not_move_an_order_onto_another_clinics_resource(client, clinic,
     assert own.resource.clinic == other_clinic
     assert result.find("Warning").text == "unknown resource 777: the order stays on its resource"
     assert clinic_state(clinic) == before
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_busy_time_on_another_clinics_doctor(
+    on_postgres, clinic, other_clinic
+):
+    """One composite foreign key holds an appointment to a resource of its own clinic."""
+    theirs = make_resource(other_clinic)
+    start = local(clinic, "01.07.2030 10:00")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checked now, not at commit
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Appointment.objects.create(
+            clinic=clinic, resource=theirs, table="SchedEvent", mis_id=1,
+            starts_at=start, ends_at=start + timedelta(minutes=30),
+        )  # fmt: skip
+
+    Appointment.objects.create(
+        clinic=other_clinic, resource=theirs, table="SchedEvent", mis_id=1,
+        starts_at=start, ends_at=start + timedelta(minutes=30),
+    )  # fmt: skip
