@@ -16,10 +16,11 @@ from django.utils.translation import pgettext_lazy
 MOSCOW = ZoneInfo("Europe/Moscow")
 MINUS = "\u2212"  # the typographic minus of "МСК−1"
 
-# Russia's zones (IANA's zone1970.tab, country RU) other than Moscow, named by their city in
-# the genitive of "время Екатеринбурга". A zone on Moscow's offset is "Moscow time" whatever
-# its city, as Volgograd or Kirov say themselves.
+# Russia's zones (IANA's zone1970.tab, country RU), each named by its city as in "время
+# Екатеринбурга". A zone on Moscow's clock is "Moscow time" whatever its city, as Volgograd or
+# Kirov say themselves.
 RUSSIAN_ZONES = {
+    "Europe/Moscow": pgettext_lazy("time zone", "Moscow time"),
     "Europe/Kaliningrad": pgettext_lazy("time zone", "Kaliningrad time"),
     "Europe/Simferopol": pgettext_lazy("time zone", "Simferopol time"),
     "Europe/Kirov": pgettext_lazy("time zone", "Kirov time"),
@@ -50,22 +51,33 @@ RUSSIAN_ZONES = {
 
 
 def zone_name(zone: ZoneInfo, at: datetime) -> str:
-    """The zone as a patient names it at the instant `at` (an aware datetime)."""
+    """The zone as a patient names it at the instant `at` (an aware datetime): "московское
+    время (МСК)", "время Самары (МСК+1)"; a zone outside Russia as "UTC+5"."""
+    abbreviation = zone_abbreviation(zone, at)
+    if zone.key not in RUSSIAN_ZONES:
+        return abbreviation
+    city = zone.key if _to_moscow(zone, at) else MOSCOW.key
+    return f"{RUSSIAN_ZONES[city]} ({abbreviation})"
+
+
+def zone_abbreviation(zone: ZoneInfo, at: datetime) -> str:
+    """The zone's short name at the instant `at`, where a list has no room for its city:
+    "МСК", "МСК+2"; a zone outside Russia as "UTC+5"."""
+    if zone.key in RUSSIAN_ZONES:
+        return _("MSK") + signed_hours(_to_moscow(zone, at))
     offset = at.astimezone(zone).utcoffset()
-    to_moscow = offset - at.astimezone(MOSCOW).utcoffset()
-    if zone.key in RUSSIAN_ZONES or zone.key == MOSCOW.key:
-        if not to_moscow:
-            return _("Moscow time (MSK)")
-        return _("%(city_time)s (MSK%(offset)s)") % {
-            "city_time": RUSSIAN_ZONES[zone.key],
-            "offset": signed_hours(to_moscow),
-        }
-    return "UTC" + signed_hours(offset) if offset else "UTC"
+    return "UTC" + signed_hours(offset)
 
 
 def signed_hours(offset: timedelta) -> str:
-    """An offset in hours as clocks are compared: "+2", "−1", "+5:30"."""
+    """An offset in hours as clocks are compared: "+2", "−1", "+5:30"; none for zero."""
+    if not offset:
+        return ""
     sign = MINUS if offset < timedelta(0) else "+"
     minutes = abs(offset) // timedelta(minutes=1)
     hours, minutes = divmod(minutes, 60)
     return f"{sign}{hours}:{minutes:02d}" if minutes else f"{sign}{hours}"
+
+
+def _to_moscow(zone: ZoneInfo, at: datetime) -> timedelta:
+    return at.astimezone(zone).utcoffset() - at.astimezone(MOSCOW).utcoffset()

@@ -36,9 +36,19 @@ def clinic_time(moment: datetime | None, clinic: Clinic) -> datetime | None:
 def zone_name(clinic: Clinic, at: datetime | date) -> str:
     """The clinic's time zone as patients name it ("время Самары (МСК+1)") at an instant, or
     at noon of a day of the clinic's calendar."""
-    if not isinstance(at, datetime):
-        at = datetime.combine(at, time(12), tzinfo=clinic.tzinfo)
-    return zones.zone_name(clinic.tzinfo, at)
+    return zones.zone_name(clinic.tzinfo, _instant(clinic, at))
+
+
+@register.filter
+def zone_abbreviation(clinic: Clinic, at: datetime | date) -> str:
+    """The short name ("МСК+1") where a list has no room for the long one."""
+    return zones.zone_abbreviation(clinic.tzinfo, _instant(clinic, at))
+
+
+def _instant(clinic: Clinic, at: datetime | date) -> datetime:
+    if isinstance(at, datetime):
+        return at
+    return datetime.combine(at, time(12), tzinfo=clinic.tzinfo)
 
 
 @register.filter

@@ -63,3 +63,16 @@ def test_the_order_pages_name_the_zone(signed_in, ural, resource, patient, page)
 
     assert f'<span class="visit-zone">{NAME}</span>' in html
     assert ZONE not in visible(html)
+
+
+def test_lists_show_the_short_name(signed_in, ural, patient):
+    doctor = make_resource(ural, name="Мусина О. С.", time_step=30)
+    day = timezone.localdate(timezone=ural.tzinfo) + timedelta(days=2)
+    make_schedule(doctor, day=day)
+    make_order(doctor, starts_at=when(ural, "11:00", day), patient=patient)
+
+    found = signed_in.get("/", {"q": "мусина"}).content.decode()
+    orders = signed_in.get("/orders/").content.decode()
+
+    assert "Ближайшее свободное время (МСК+2)" in found
+    assert '<span class="zone-abbreviation">МСК+2</span>' in orders

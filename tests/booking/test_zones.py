@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from booking.zones import zone_name
+from booking.zones import zone_abbreviation, zone_name
 
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -57,6 +57,20 @@ def test_it_takes_the_offset_at_the_instant_not_from_a_table(at, name):
 )
 def test_it_names_other_zones_by_their_offset_to_utc(zone, at, name):
     assert zone_name(ZoneInfo(zone), at) == name
+
+
+@pytest.mark.parametrize(
+    ("zone", "abbreviation"),
+    [
+        ("Europe/Moscow", "МСК"),
+        ("Europe/Kaliningrad", "МСК−1"),
+        ("Asia/Vladivostok", "МСК+7"),
+        ("Europe/Kirov", "МСК"),
+        ("Asia/Tashkent", "UTC+5"),
+    ],
+)
+def test_it_abbreviates_a_zone_for_lists(zone, abbreviation):
+    assert zone_abbreviation(ZoneInfo(zone), NOW) == abbreviation
 
 
 def test_it_speaks_the_portals_language():
