@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tests.booking.conftest import make_schedule, when
@@ -73,6 +74,22 @@ def test_every_patient_page_passes_axe_and_fits_the_screen(
 
     assert not found, "axe-core found:\n" + "\n".join(found)
     assert not too_wide, f"wider than {width} px: {too_wide}"
+
+
+@pytest.mark.parametrize("template", ["403.html", "403_csrf.html", "500.html"])
+def test_the_error_pages_pass_axe_and_fit_the_screen(live_server, browser, template):
+    # Rendered as Django renders them when it fails (no request), then shown from the
+    # portal's address, so that its stylesheet and its CSP apply.
+    page = browser.new_page(locale="ru-RU", viewport={"width": 320, "height": 800})
+    page.goto(live_server.url + "/privacy/")
+    page.set_content(render_to_string(template))
+
+    found = violations(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.close()
+
+    assert not found, "axe-core found:\n" + "\n".join(found)
+    assert width <= 320
 
 
 def test_the_check_finds_what_axe_calls_serious(browser, live_server):
