@@ -59,7 +59,9 @@ def test_a_patient_finds_books_and_cancels(
     results.get_by_role("link", name="Ларинов П. М.").click()
 
     page.get_by_role("heading", name="Ларинов П. М.", level=1).wait_for()
+    page.wait_for_load_state()  # the page's script has run
     assert "московское время (МСК)" in page.locator("main").inner_text()
+    assert page.get_by_text("по вашему времени").is_visible() == bool(own_clock)
     screen("2-week")
     page.locator(".week a.slot").first.click()
 
