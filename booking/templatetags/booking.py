@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import template
 from django.template.defaultfilters import date as format_date
@@ -10,6 +10,7 @@ from django.templatetags.tz import do_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking import zones
 from exchange.models import Clinic, Order
 
 register = template.Library()
@@ -29,6 +30,25 @@ def clinic_time(moment: datetime | None, clinic: Clinic) -> datetime | None:
     # Django's own `timezone` filter, which also stops `date` and `time` from converting the
     # result back to the current time zone.
     return do_timezone(moment, clinic.tzinfo)
+
+
+@register.filter
+def zone_name(clinic: Clinic, at: datetime | date) -> str:
+    """The clinic's time zone as patients name it ("время Самары (МСК+1)") at an instant, or
+    at noon of a day of the clinic's calendar."""
+    return zones.zone_name(clinic.tzinfo, _instant(clinic, at))
+
+
+@register.filter
+def zone_abbreviation(clinic: Clinic, at: datetime | date) -> str:
+    """The short name ("МСК+1") where a list has no room for the long one."""
+    return zones.zone_abbreviation(clinic.tzinfo, _instant(clinic, at))
+
+
+def _instant(clinic: Clinic, at: datetime | date) -> datetime:
+    if isinstance(at, datetime):
+        return at
+    return datetime.combine(at, time(12), tzinfo=clinic.tzinfo)
 
 
 @register.filter
