@@ -15,7 +15,8 @@ APPOINTMENT_FIELDS = ("table", "mis_id", "resource_id", "starts_at", "ends_at", 
 def sync_appointments(run: ImportRun) -> None:
     """Full mode replaces the clinic's appointments; diff mode inserts and updates by key."""
     section = run.document.appointments
-    incoming: dict[tuple[str, int], tuple] = {}
+    # Rows in APPOINTMENT_FIELDS order; the parser let each (table, mis_id) through once.
+    incoming: list[tuple] = []
     for item in section.items:
         resource_pk = run.resource_ids.get(item.resource_id)
         if resource_pk is None:
@@ -24,7 +25,7 @@ def sync_appointments(run: ImportRun) -> None:
             continue
         starts_at = run.instant(item.starts_at)
         ends_at = run.instant_after(starts_at, item.duration)
-        incoming[(item.table, item.mis_id)] = (resource_pk, starts_at, ends_at, item.title)
+        incoming.append((item.table, item.mis_id, resource_pk, starts_at, ends_at, item.title))
 
     full = section.mode == "full"
     rows_digest = digest(incoming) if full else None
@@ -43,13 +44,13 @@ def sync_appointments(run: ImportRun) -> None:
     }
 
 
-def write_appointments(run: ImportRun, incoming: dict, *, full: bool) -> tuple[int, int, int]:
+def write_appointments(
+    run: ImportRun, incoming: list[tuple], *, full: bool
+) -> tuple[int, int, int]:
     """Inserts, updates and (when `full`) deletes; returns the three counts."""
     if not Appointment.objects.filter(clinic=run.clinic).exists():
         # A clinic's first sync: nothing to compare with, so the rows go straight in.
-        rows = (
-            (run.clinic.pk, table, mis_id, *values) for (table, mis_id), values in incoming.items()
-        )
+        rows = ((run.clinic.pk, *row) for row in incoming)
         bulk_insert(Appointment, ("clinic_id", *APPOINTMENT_FIELDS), rows)
         return len(incoming), 0, 0
     if connection.vendor == "postgresql":
@@ -58,17 +59,18 @@ def write_appointments(run: ImportRun, incoming: dict, *, full: bool) -> tuple[i
             scope={"clinic": run.clinic.pk},
             key=("table", "mis_id"),
             values=("resource_id", "starts_at", "ends_at", "title"),
-            rows=((table, mis_id, *values) for (table, mis_id), values in incoming.items()),
+            rows=incoming,
             delete_missing=full,
         )
     return diff_appointments(run, incoming, full=full)
 
 
-def diff_appointments(run: ImportRun, incoming: dict, *, full: bool) -> tuple[int, int, int]:
+def diff_appointments(run: ImportRun, rows: list[tuple], *, full: bool) -> tuple[int, int, int]:
     """`bulk.merge_by_key` done in Python, where there is no PostgreSQL.
 
     A changed appointment is deleted and inserted again: nothing refers to its row.
     """
+    incoming = {(table, mis_id): tuple(values) for table, mis_id, *values in rows}
     columns = ("pk", "table", "mis_id", "resource_id", "starts_at", "ends_at", "title")
     clinic_appointments = Appointment.objects.filter(clinic=run.clinic)
     if full:
