@@ -284,6 +284,11 @@ def bench_load(clinic: Clinic, data: bytes) -> None:
     print(f"  outcomes: {outcomes}", flush=True)
     assert result["double_bookings"] == 0, "double bookings under load"
     assert outcomes.get("5xx", 0) == 0, "5xx under load"
+    # A healthy run books, finds some times taken, and nothing else.
+    assert not result["failures"], f"patients or the MIS failed: {result['failures']}"
+    assert outcomes.get("booked", 0) > 0, "nobody could book"
+    assert set(outcomes) <= {"booked", "taken"}, f"bookings refused: {outcomes}"
+    assert set(result["imports"]) == {200}, f"imports failed: {result['imports']}"
 
 
 def loaded_clinic(data: bytes) -> Clinic:
