@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from itertools import chain
 
 from django.db.models import BigIntegerField, DurationField, ExpressionWrapper, F, Func
 
 from exchange.errors import BadRequest
-from exchange.models import Clinic, Order
+from exchange.models import Clinic, Order, Resource
 from exchange.protocol import ExportedOrder
 from portal.logging import log_event
 
@@ -51,9 +52,11 @@ class _UnixSeconds(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
+# An order's columns as the export reads them. Its resource's MIS id and name are not
+# joined in: see _orders.
 COLUMNS = (
-    "pk", "status", "patient_id", "user_name", _UnixSeconds("created_at"), "resource__mis_id",
-    "resource__name", "resource_id", _UnixSeconds("starts_at"),
+    "pk", "status", "patient_id", "user_name", _UnixSeconds("created_at"), "resource_id",
+    _UnixSeconds("starts_at"),
     # Exact to the microsecond, as the duration in whole minutes is rounded down from it.
     ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField()),
     "name1", "name2", "name3", "aim", "phone", "city", "address", "email", "comment",
@@ -118,13 +121,28 @@ def _orders(*, clinic: Clinic, window: Window) -> Iterator[ExportedOrder]:
     if window.end is not None:
         # The end second is inclusive: changes up to end + 0.999999 s count.
         orders = orders.filter(last_changed_at__lt=window.end + timedelta(seconds=1))
-    rows = orders.order_by("last_changed_at", "pk").values_list(*COLUMNS)
+    rows = orders.order_by("last_changed_at", "pk").values_list(*COLUMNS).iterator(chunk_size=2000)
+    first = next(rows, None)
+    if first is None:
+        return
+    # The clinic's resources are read once, not joined to every order: with statistics that
+    # lag behind a clinic's orders, PostgreSQL planned that join for the export's cursor as a
+    # scan of every resource of every clinic per order. Read after the first row, so after the
+    # cursor's snapshot: every resource its orders name exists by then (a resource with
+    # orders is never deleted, and never changes clinic).
+    resources = {
+        pk: (mis_id, name)
+        for pk, mis_id, name in Resource.objects.filter(clinic=clinic).values_list(
+            "pk", "mis_id", "name"
+        )
+    }
     local = partial(datetime.fromtimestamp, tz=clinic.tzinfo)
     # An MIS that knows only 0, 1 and 3 sees the patient's cancellation as 3.
     statuses = {Order.Status.CANCELLED: clinic.cancelled_status}
-    for row in rows.iterator(chunk_size=2000):
-        (pk, status, patient_id, user_name, created_at, mis_resource_id, resource_name,
-         resource_id, starts_at, duration, *patient_fields, last_changed_at) = row  # fmt: skip
+    for row in chain([first], rows):
+        (pk, status, patient_id, user_name, created_at, resource_id, starts_at, duration,
+         *patient_fields, last_changed_at) = row  # fmt: skip
+        mis_resource_id, resource_name = resources[resource_id]
         yield ExportedOrder(
             pk,
             statuses.get(status, status),
