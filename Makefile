@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/portal
 SQLITE_URL := sqlite:///$(CURDIR)/var/test.sqlite3
 
-.PHONY: run test test-postgres test-sqlite lint check-deploy bench mutate
+.PHONY: run test test-postgres test-sqlite lint check-deploy bench bench-smoke mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,9 @@ run: $(STAMP)
 	esac; \
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Every test, on PostgreSQL (PG_URL) and on SQLite, and Django's deployment check.
-test: lint check-deploy test-postgres test-sqlite
+# Every test, on PostgreSQL (PG_URL) and on SQLite, Django's deployment check and a tiny
+# run of the benchmarks.
+test: lint check-deploy test-postgres test-sqlite bench-smoke
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,6 +50,16 @@ test-sqlite: $(STAMP)
 
 bench: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m bench
+
+# Every benchmark scenario at a hundredth of its size, timing nothing, so that `make bench`
+# cannot rot: it fails when a scenario breaks (an error, a 5xx or a refused booking under
+# load, a double booking, an export cut short). The output goes to var/bench-smoke.log; the
+# summary table is printed, or the log's end when it fails.
+bench-smoke: $(STAMP)
+	mkdir -p var
+	DATABASE_URL=$(PG_URL) BENCH_SCALE=0.01 LOAD_SECONDS=2 LOAD_CLIENTS=8 $(BIN)/python -m bench \
+		> var/bench-smoke.log 2>&1 || { tail -n 60 var/bench-smoke.log; exit 1; }
+	@grep '^|' var/bench-smoke.log
 
 # Mutation testing on SQLite (docs/benchmarks.md, "Mutation testing"). Without MODULE it
 # tests the mutants of [tool.mutmut] source_paths not tested yet; `make mutate

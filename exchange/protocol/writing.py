@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from operator import attrgetter
 
 from exchange.protocol.records import ExportedOrder, Problem
 
@@ -23,12 +24,20 @@ _ATTRIBUTE_ESCAPES = str.maketrans(
         "\r": "&#13;",
     }
 )
+# Any character that _escaped changes: one XML cannot carry, or one _ATTRIBUTE_ESCAPES
+# replaces. Text without one (nearly all of it) goes out as it is.
+_NEEDS_ESCAPING = re.compile(
+    "[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _escaped(text: str) -> str:
+    return _NOT_XML_CHARS.sub("", text).translate(_ATTRIBUTE_ESCAPES)
 
 
 def xml_attribute(value: object) -> str:
     """A value as a double-quoted attribute, escaped; characters XML cannot carry are dropped."""
-    text = "" if value is None else str(value)
-    return '"' + _NOT_XML_CHARS.sub("", text).translate(_ATTRIBUTE_ESCAPES) + '"'
+    return '"' + _escaped("" if value is None else str(value)) + '"'
 
 
 def _element(name: str, attributes: dict[str, object], text: str | None = None) -> str:
@@ -37,8 +46,7 @@ def _element(name: str, attributes: dict[str, object], text: str | None = None) 
     )
     if text is None:
         return f"<{name}{rendered}/>"
-    body = xml_attribute(text)[1:-1]
-    return f"<{name}{rendered}>{body}</{name}>"
+    return f"<{name}{rendered}>{_escaped(text)}</{name}>"
 
 
 def _problem(name: str, problem: Problem) -> str:
@@ -81,12 +89,17 @@ def render_export_error(status: int, message: str, *, code: str | None = None) -
     return (XML_DECLARATION + element + "\n").encode()
 
 
-def _format_date(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
+def _date_text(value: date) -> str:
+    # As strftime("%d.%m.%Y") writes it (the year unpadded, as glibc does), at a third of the cost.
+    return f"{value.day:02}.{value.month:02}.{value.year}"
 
 
-def _format_datetime(value: datetime) -> str:
-    return value.strftime("%d.%m.%Y %H:%M:%S")
+def _datetime_text(value: datetime) -> str:
+    # As strftime("%d.%m.%Y %H:%M:%S") writes it, at a third of the cost.
+    return (
+        f"{value.day:02}.{value.month:02}.{value.year} "
+        f"{value.hour:02}:{value.minute:02}:{value.second:02}"
+    )
 
 
 # The export's attributes in order, by dialect: `sample` spells them as the source document's
@@ -104,32 +117,48 @@ EXPORT_SPELLINGS = {
     ),
 }  # fmt: skip
 DIALECTS = tuple(EXPORT_SPELLINGS)
+# One `<o>` line per dialect, filled with the values of _order_values (already escaped).
+_ORDER_LINES = {
+    dialect: "    <o " + " ".join(f'{name}="%s"' for name in spelling) + "/>\n"
+    for dialect, spelling in EXPORT_SPELLINGS.items()
+}
+# An order's free text: what can hold characters that need escaping. Every other value is a
+# number or a time written above.
+_ORDER_TEXTS = attrgetter(
+    "user_name", "resource_name", "name1", "name2", "name3", "aim", "phone", "city", "address",
+    "email", "comment",
+)  # fmt: skip
 
 
 def _order_values(order: ExportedOrder) -> tuple[object, ...]:
-    """The order's values in the order of EXPORT_SPELLINGS."""
+    """The order's values in the order of EXPORT_SPELLINGS, ready for an attribute."""
+    texts = _ORDER_TEXTS(order)
+    # One check of the row's text joined; escaping value by value only when it finds a need.
+    if _NEEDS_ESCAPING.search("".join(texts)):
+        texts = tuple(map(_escaped, texts))
+    user_name, resource_name, name1, name2, name3, aim, phone, city, address, email, comment = texts
     return (
         order.id,
         order.status,
         "" if order.user_id is None else order.user_id,
-        order.user_name,
-        _format_date(order.order_date),
+        user_name,
+        _date_text(order.order_date),
         "" if order.mis_resource_id is None else order.mis_resource_id,
-        order.resource_name,
+        resource_name,
         order.resource_id,
-        _format_datetime(order.starts_at),
+        _datetime_text(order.starts_at),
         order.duration,
         ORDER_TYPE_BOOKING,
-        order.name1,
-        order.name2,
-        order.name3,
-        order.aim,
-        order.phone,
-        order.city,
-        order.address,
-        order.email,
-        order.comment,
-        _format_datetime(order.last_changed_on),
+        name1,
+        name2,
+        name3,
+        aim,
+        phone,
+        city,
+        address,
+        email,
+        comment,
+        _datetime_text(order.last_changed_on),
     )
 
 
@@ -141,13 +170,12 @@ def render_export(
     batch: int = 500,
 ) -> Iterator[bytes]:
     """The export document in chunks of `batch` orders, for a streamed response."""
-    spelling = EXPORT_SPELLINGS[dialect]
+    line = _ORDER_LINES[dialect]
     root = _element("MediExchange", {"ClientKey": client_key})[:-2] + ">"
     yield f"{XML_DECLARATION}{root}\n  <Orders>\n".encode()
     chunk: list[str] = []
     for order in orders:
-        attributes = dict(zip(spelling, _order_values(order), strict=True))
-        chunk.append("    " + _element("o", attributes) + "\n")
+        chunk.append(line % _order_values(order))
         if len(chunk) >= batch:
             yield "".join(chunk).encode()
             chunk.clear()

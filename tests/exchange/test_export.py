@@ -176,6 +176,29 @@ def test_it_exports_every_attribute_in_order_in_the_clinic_zone(
     }
 
 
+def test_it_writes_times_to_the_second_below_and_minutes_rounded_down(client, clinic):
+    # A fraction of a second is cut off, never rounded: 23:59:59.9996 is still that day.
+    order = make_order(
+        make_resource(clinic),
+        starts_at=datetime(2024, 2, 29, 20, 59, 59, 999_600, tzinfo=UTC),
+        minutes=30,
+        last_changed_at=datetime(2024, 2, 29, 20, 59, 59, 999_999, tzinfo=UTC),
+    )
+    Order.objects.filter(pk=order.pk).update(
+        created_at=datetime(2024, 2, 29, 20, 59, 59, 999_999, tzinfo=UTC),
+        # 29 minutes and 59.9995 seconds long: 29 whole minutes.
+        ends_at=datetime(2024, 2, 29, 21, 29, 59, 999_100, tzinfo=UTC),
+    )
+
+    _, root = export(client, start="0")
+
+    exported = root.find("Orders/o")
+    assert exported.get("order_date") == "29.02.2024"
+    assert exported.get("reception_datetime") == "29.02.2024 23:59:59"
+    assert exported.get("duration") == "29"
+    assert exported.get("LastChangedOn") == "29.02.2024 23:59:59"
+
+
 def test_it_exports_empty_strings_where_there_is_no_value(client, clinic):
     resource = make_resource(clinic, mis_id=None, name="Кабинет, созданный на портале")
     fields = dict.fromkeys(("name3", "aim", "city", "address", "email", "comment"), "")

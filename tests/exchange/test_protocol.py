@@ -17,6 +17,7 @@ from exchange.protocol import (
     render_export,
     render_import_result,
 )
+from exchange.protocol.writing import _NEEDS_ESCAPING, _escaped
 from tests.exchange.conftest import document
 
 
@@ -511,6 +512,16 @@ def test_it_escapes_exported_orders_so_they_parse_back():
     assert exported.get("name1") == 'O"Brien & <Sons>'
     assert exported.get("address") == "Ленина, 1\nкв. 2\r\n\tвход со двора"
     assert exported.get("comment") == "bell nul fffe lone end"
+
+
+def test_its_quick_check_finds_every_character_that_escaping_changes():
+    # The export skips escaping a row whose text has none of these: the check must find
+    # exactly the characters that escaping (or dropping) would change, or bytes would differ.
+    every_character = [chr(code) for code in range(0x110000)]
+
+    found = [c for c in every_character if _NEEDS_ESCAPING.search(c)]
+
+    assert found == [c for c in every_character if _escaped(c) != c]
 
 
 def test_it_exports_every_attribute_even_when_empty_in_the_table_spelling():
