@@ -35,8 +35,11 @@ class _UnixSeconds(Func):
     """
 
     output_field = BigIntegerField()
-    # Both databases answer an integer already: no int() of every value on its way out.
-    convert_value = staticmethod(Func._convert_value_noop)
+
+    @staticmethod
+    def convert_value(value, expression, connection):
+        # Both databases answer an integer already: no int() of every value on its way out.
+        return value
 
     def as_postgresql(self, compiler, connection, **extra):
         # Truncated first: before PostgreSQL 14, extract() answers a double, which can round

@@ -12,6 +12,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each test run gets its own PostgreSQL test database, so runs side by side do not collide.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{os.getpid()}"}  # noqa: F405
+    # Tests start threads and servers of their own: each request's connection is closed,
+    # so that none outlives its thread and the test database can be dropped.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Jobs run in-process after commit, so tests see their effects at once; the queue's own tests
 # (tests/test_jobs.py) switch it on and run a real worker.
