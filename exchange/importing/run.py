@@ -60,7 +60,8 @@ class ImportRun:
     actor: Actor
     # Wall-clock times repeat across a clinic's schedule and appointments: each is turned
     # into an instant once.
-    instants: dict[object, datetime] = field(default_factory=dict)
+    instants: dict[datetime, datetime] = field(default_factory=dict)
+    spans: dict[tuple[datetime, int], tuple[datetime, datetime]] = field(default_factory=dict)
 
     def warn(self, line: int, element: str, message: str, id: object, *, code: str) -> None:
         if len(self.summary.warnings) < protocol.MAX_REPORTED_PROBLEMS:
@@ -84,14 +85,16 @@ class ImportRun:
             self.instants[wall_clock] = moment
         return moment
 
-    def instant_after(self, moment: datetime, minutes: int) -> datetime:
-        """`moment` plus `minutes` of real time; equal results are one object, which keeps
-        the digests of a clinic's rows cheap (pickle writes a repeated object once)."""
-        key = (moment, minutes)
-        later = self.instants.get(key)
-        if later is None:
-            later = self.instants[key] = moment + timedelta(minutes=minutes)
-        return later
+    def span(self, wall_clock: datetime, minutes: int) -> tuple[datetime, datetime]:
+        """The instants an appointment at `wall_clock` for `minutes` begins and ends; equal
+        spans are one object, which keeps the digests of a clinic's rows cheap (pickle
+        writes a repeated object once). Minutes are real time, added to the instant."""
+        key = (wall_clock, minutes)
+        span = self.spans.get(key)
+        if span is None:
+            starts_at = self.instant(wall_clock)
+            span = self.spans[key] = (starts_at, starts_at + timedelta(minutes=minutes))
+        return span
 
     @cached_property
     def portal_resource_ids(self) -> set[int]:

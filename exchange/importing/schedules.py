@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from exchange import protocol
 from exchange.bulk import bulk_delete, bulk_insert
@@ -19,6 +19,8 @@ def replace_schedules(run: ImportRun) -> None:
     """Makes the schedules of the clinic's MIS resources equal the document's, writing only
     the difference."""
     rows = []
+    # A clinic's doctors share a few intervals a day: each is computed once.
+    intervals: dict[tuple[date, protocol.WorkingHours], tuple | None] = {}
     for schedule in run.document.schedules:
         resource_pk = run.resource_ids.get(schedule.resource_id)
         if resource_pk is None:
@@ -26,8 +28,15 @@ def replace_schedules(run: ImportRun) -> None:
             run.warn(schedule.line, "s", message, schedule.mis_id, code="unknown_resource")
             continue
         for hours in schedule.hours:
-            interval = working_interval(run, schedule, hours)
-            if interval is not None:
+            key = (schedule.date, hours)
+            if key not in intervals:
+                intervals[key] = working_interval(run, schedule.date, hours)
+            interval = intervals[key]
+            if interval is None:
+                # Fewer slots rather than a guess at what the MIS meant.
+                message = "the working hours fall into a daylight saving time gap: interval dropped"
+                run.warn(hours.line, "time_rules", message, schedule.mis_id, code="dst_gap")
+            else:
                 rows.append((resource_pk, schedule.date, schedule.mis_id, *interval))
     run.summary.schedules_total = len(run.document.schedules)
     rows_digest = digest(rows)
@@ -51,10 +60,11 @@ def replace_schedules(run: ImportRun) -> None:
 
 
 def working_interval(
-    run: ImportRun, schedule: protocol.Schedule, hours: protocol.WorkingHours
+    run: ImportRun, day: date, hours: protocol.WorkingHours
 ) -> tuple[datetime, datetime, datetime | None, datetime | None] | None:
-    """The instants of one `time_rules`, or None when a DST gap leaves no working time."""
-    midnight = datetime.combine(schedule.date, time.min)
+    """The instants of one `time_rules` on `day`, or None when a DST gap leaves no working
+    time."""
+    midnight = datetime.combine(day, time.min)
     starts_at, ends_at = run.instant(midnight + hours.start), run.instant(midnight + hours.end)
     if hours.break_start is None:
         break_starts_at = break_ends_at = None
@@ -66,8 +76,5 @@ def working_interval(
             break_starts_at = break_ends_at = None
     inside = break_starts_at is None or starts_at <= break_starts_at < break_ends_at <= ends_at
     if ends_at <= starts_at or not inside:
-        # Fewer slots rather than a guess at what the MIS meant.
-        message = "the working hours fall into a daylight saving time gap: interval dropped"
-        run.warn(hours.line, "time_rules", message, schedule.mis_id, code="dst_gap")
         return None
     return starts_at, ends_at, break_starts_at, break_ends_at
