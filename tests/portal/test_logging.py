@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from portal.logging import log_event, make_formatter
+from tests.conftest import SAMPLE_KEY
 from tests.exchange.conftest import EXPORT_URL, IMPORT_URL, document
 from tests.factories import make_order, make_resource
 
@@ -126,3 +127,25 @@ def test_gunicorn_access_records_become_request_lines_without_the_query():
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         make_formatter("xml")
+
+
+@pytest.mark.django_db
+def test_an_export_the_client_hung_up_on_logs_what_went_out_and_how_long(
+    client, clinic, caplog, monkeypatch
+):
+    resource = make_resource(clinic)
+    first = make_order(resource)
+    make_order(resource, starts_at=first.ends_at)
+    clock = iter([100.0, 100.25])
+    monkeypatch.setattr("exchange.exporting.time.monotonic", lambda: next(clock))
+    caplog.set_level(logging.INFO, logger="exchange.exporting")
+
+    response = client.get(EXPORT_URL, {"client_key": SAMPLE_KEY, "start": "0"})
+    chunks = iter(response.streaming_content)
+    next(chunks)  # the client reads the beginning, then hangs up
+    response.close()
+
+    record = record_of(caplog, "export")
+    assert record.complete is False
+    assert record.rows < 2
+    assert record.duration_ms == 250
