@@ -37,7 +37,7 @@ def _escaped(text: str) -> str:
 
 def xml_attribute(value: object) -> str:
     """A value as a double-quoted attribute, escaped; characters XML cannot carry are dropped."""
-    return '"' + _escaped("" if value is None else str(value)) + '"'
+    return '"' + _escaped(str(value)) + '"'
 
 
 def _element(name: str, attributes: dict[str, object], text: str | None = None) -> str:

@@ -547,6 +547,10 @@ def test_it_streams_the_export_in_batches():
     assert len(chunks) == 5
     root = etree.fromstring(b"".join(chunks))
     assert [o.get("id") for o in root.find("Orders")] == ["1", "2", "3", "4", "5"]
+    # Batches change nothing of the bytes: one order a line, nothing between them.
+    assert b"".join(chunks) == b"".join(render_export("KEY", orders, dialect="table", batch=500))
+    lines = b"".join(chunks).decode().splitlines()
+    assert [line.startswith('    <o id="') for line in lines[3:-2]] == [True] * 5
 
 
 def test_it_exports_the_sample_spelling_by_default():
