@@ -118,6 +118,51 @@ def test_it_keeps_the_line_of_each_time_rules_met_again():
     assert [[hours.line for hours in s.hours] for s in parsed.schedules] == [[5], [8]]
 
 
+def test_it_names_the_schedule_of_an_interval_it_cannot_read():
+    bad = '<time_rules w_start="9:00" w_end="8:00"/>'
+
+    parsed = parse(
+        "<Schedules>\n"
+        f'<s id="7" date="01.07.2010" resource_id="1"><time_rules w_start="8:00" w_end="17:00"/>'
+        f"{bad}</s>\n"
+        f'<s id="8" date="02.07.2010" resource_id="1">{bad}</s>\n'
+        "</Schedules>"
+    )
+
+    # The first schedule keeps its other interval, the second has none left.
+    assert [(p.line, p.element, p.id, p.code) for p in parsed.warnings] == [
+        (4, "time_rules", "7", "end_before_start"),
+        (5, "time_rules", "8", "end_before_start"),
+    ]
+    assert [s.mis_id for s in parsed.schedules] == [7]
+
+
+@pytest.mark.parametrize(
+    ("section", "first", "second", "expected"),
+    [
+        (
+            "Schedules",
+            '<s id="1" date="01.07.2010" resource_id="x"><time_rules w_start="8:00" w_end="9:00"/>'
+            "</s>",
+            '<s id="1" date="01.07.2010" resource_id="x"><time_rules w_start="8:00" w_end="9:00"/>'
+            "</s>",
+            [(4, "s", "resource_id", "bad_integer")],
+        ),
+        (
+            "ResourceGroups",
+            '<rg id="1" name=""/>',
+            '<rg id="1" name="" pos="x"/>',
+            [(4, "rg", "name", "required"), (5, "rg", "id", "duplicate_id")],
+        ),
+    ],
+    ids=["said-alike", "said-otherwise"],
+)
+def test_it_tells_unreadable_records_apart_by_what_they_say(section, first, second, expected):
+    parsed = parse(f"<{section}>\n{first}\n{second}\n</{section}>")
+
+    assert coded(parsed.warnings) == expected
+
+
 # --- Attributes ---------------------------------------------------------------------------
 
 

@@ -250,6 +250,24 @@ def test_it_locates_elements_on_a_line_of_any_length():
     ]
 
 
+def test_it_locates_an_element_that_follows_elements_it_does_not_locate():
+    # Elements below a record are counted but not located: the search for the next record
+    # passes their start and end tags, over more than one window of bytes.
+    paragraphs = "".join(f"<p>строка {n}</p>\n" for n in range(30))
+    data = document(
+        '<ResourceGroups><rg id="9" name="Врачи"></rg></ResourceGroups>\n<Resources>\n'
+        f'<r id="1" name="А" time_step="30"><note>\n{paragraphs}</note></r>\n'
+        '<r id="x"\nname="Б" time_step="30"/>\n</Resources>'
+    )
+
+    parsed = parse_document(data)
+
+    assert [(p.line, p.element, p.code) for p in parsed.warnings] == [
+        (5, "note", "unknown_element"),
+        (37, "r", "bad_integer"),
+    ]
+
+
 def test_it_locates_an_element_where_it_begins_beyond_line_65535():
     # libxml2 stops counting at 65 535 for an element whose neighbours are gone.
     data = document(
