@@ -25,6 +25,62 @@ def coded(problems: list[Problem]) -> list[tuple]:
     return [(p.line, p.element, p.attribute, p.code) for p in problems]
 
 
+# --- The document -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ('<MediExchange xmlns="urn:mis" ClientKey="K">', "</MediExchange>"),
+        ('<m:MediExchange xmlns:m="urn:mis" ClientKey="K">', "</m:MediExchange>"),
+    ],
+    ids=["default-namespace", "prefixed"],
+)
+def test_it_reads_a_document_in_a_namespace_as_any_other(opening, closing):
+    prefix = opening[1 : opening.index("MediExchange")]
+    body = (
+        f'<{prefix}Resources>\n<{prefix}r id="1" name="Баева" time_step="30"/>\n'
+        f"</{prefix}Resources>"
+    )
+
+    parsed = parse_document(f"{opening}\n{body}\n{closing}".encode())
+
+    assert (parsed.errors, parsed.warnings, parsed.client_key) == ([], [], "K")
+    assert [(r.line, r.mis_id, r.name) for r in parsed.resources] == [(3, 1, "Баева")]
+
+
+@pytest.mark.parametrize(
+    ("data", "element", "code"),
+    [
+        (b'<?xml version="1.0"?>\n<ImportResult>\n<Resources/>\n</ImportResult>',
+         "ImportResult", "wrong_root"),
+        (b"<!DOCTYPE MediExchange>\n<MediExchange>\n<Resources/>\n</MediExchange>",
+         "MediExchange", "doctype"),
+    ],
+    ids=["wrong-root", "doctype"],
+)  # fmt: skip
+def test_it_refuses_a_root_it_cannot_read_and_reads_nothing_inside(data, element, code):
+    parsed = parse_document(data)
+
+    assert coded(parsed.errors) == [(2, element, None, code)]
+    assert parsed.resources is None
+
+
+def test_it_locates_the_errors_that_follow_a_full_list_of_warnings():
+    unknown = "".join("<unknown/>" for _ in range(MAX_REPORTED_PROBLEMS))
+
+    parsed = parse(
+        f"<Resources>{unknown}</Resources>\n"
+        '<Appointments SyncMode="weekly">\n<a tablename="T" id="x"/>\n</Appointments>'
+    )
+
+    assert len(parsed.warnings) == MAX_REPORTED_PROBLEMS
+    assert [(p.line, p.element, p.code) for p in parsed.errors[:2]] == [
+        (4, "Appointments", "unknown_sync_mode"),
+        (5, "a", "bad_integer"),
+    ]
+
+
 # --- Sections and their records ---------------------------------------------------------
 
 
