@@ -257,10 +257,15 @@ def test_it_imports_the_schedules_that_follow_one_of_an_unknown_resource(
     result = import_ok(
         post_xml,
         f'<Schedules><s id="4" date="01.07.2030" resource_id="999">{rules}</s>'
+        f'<s date="01.07.2030" resource_id="998">{rules}</s>'
         f'<s id="5" date="01.07.2030" resource_id="369">{rules}</s></Schedules>',
     )
 
-    assert warnings_of(result) == [("s", "4", "unknown resource 999: schedule skipped")]
+    # A schedule without an id is named by none.
+    assert warnings_of(result) == [
+        ("s", "4", "unknown resource 999: schedule skipped"),
+        ("s", None, "unknown resource 998: schedule skipped"),
+    ]
     assert shifts(clinic) == [(369, "01.07.2030", "08:00-09:00")]
 
 

@@ -11,6 +11,7 @@ from exchange.protocol import (
     MAX_ATTRIBUTES,
     MAX_ELEMENT_NAMES,
     MAX_REPORTED_PROBLEMS,
+    DocumentHead,
     SourceLines,
     parse_document,
     read_head,
@@ -18,6 +19,11 @@ from exchange.protocol import (
 from tests.conftest import SAMPLE_KEY
 from tests.exchange.conftest import document
 from tests.exchange.snapshots import clinic_state
+
+
+def attributes(count: int) -> str:
+    return " ".join(f'a{n}="1"' for n in range(count))
+
 
 # --- The key first ----------------------------------------------------------------------
 
@@ -62,8 +68,16 @@ def test_it_reads_no_key_from_a_root_without_one():
             b'<MediExchange clientkey="junk"\n ClientKey="K"/>',
             1, "MediExchange", "conflicting_spellings",
         ),
+        (b"<<MediExchange/>", 1, "", "not_well_formed"),
+        (
+            b"<MediExchange ClientKey='K' " + attributes(MAX_ATTRIBUTES).encode() + b"/>",
+            1, "MediExchange", "too_many_attributes",
+        ),
     ],
-    ids=["empty", "binary", "unfinished-root", "wrong-root", "doctype", "two-keys"],
+    ids=[
+        "empty", "binary", "unfinished-root", "wrong-root", "doctype", "two-keys",
+        "broken-before-the-root", "too-many-attributes",
+    ],
 )  # fmt: skip
 def test_it_answers_a_head_it_cannot_read_with_located_errors(data, line, element, code):
     head = read_head(data)
@@ -80,8 +94,24 @@ def test_it_refuses_a_root_that_begins_after_the_head():
 
     [error] = read_head(data).errors
 
-    assert error.code == "not_well_formed"
+    assert (error.line, error.element, error.code) == (None, "", "not_well_formed")
     assert f"{HEAD_LIMIT // 1024} KiB" in error.message
+
+
+def test_it_reads_the_key_from_a_root_at_the_limit_of_attributes():
+    data = b"<MediExchange ClientKey='K' " + attributes(MAX_ATTRIBUTES - 1).encode() + b"/>"
+
+    assert read_head(data) == DocumentHead("K")
+
+
+def test_it_judges_a_document_that_ends_within_the_head_as_a_whole():
+    # Exactly HEAD_LIMIT bytes, and no root: what is wrong is the unfinished comment.
+    data = b"<!--" + b"x" * (HEAD_LIMIT - 4)
+
+    [error] = read_head(data).errors
+
+    assert error.code == "not_well_formed"
+    assert error.message.startswith("not well-formed XML: Comment not terminated")
 
 
 def test_it_answers_403_to_an_unknown_key_without_parsing_the_rest(client, clinic, post_xml):
@@ -116,10 +146,6 @@ def test_it_answers_400_to_a_root_it_cannot_read_whatever_the_key(client, clinic
 
 
 # --- Limits on a document ---------------------------------------------------------------
-
-
-def attributes(count: int) -> str:
-    return " ".join(f'a{n}="1"' for n in range(count))
 
 
 @pytest.mark.parametrize(
@@ -221,6 +247,24 @@ def test_it_locates_elements_on_a_line_of_any_length():
     assert [(p.line, p.element, p.code) for p in parsed.warnings] == [
         (1, "Unknown", "unknown_element"),
         (1, "r", "bad_integer"),
+    ]
+
+
+def test_it_locates_an_element_that_follows_elements_it_does_not_locate():
+    # Elements below a record are counted but not located: the search for the next record
+    # passes their start and end tags, over more than one window of bytes.
+    paragraphs = "".join(f"<p>строка {n}</p>\n" for n in range(30))
+    data = document(
+        '<ResourceGroups><rg id="9" name="Врачи"></rg></ResourceGroups>\n<Resources>\n'
+        f'<r id="1" name="А" time_step="30"><note>\n{paragraphs}</note></r>\n'
+        '<r id="x"\nname="Б" time_step="30"/>\n</Resources>'
+    )
+
+    parsed = parse_document(data)
+
+    assert [(p.line, p.element, p.code) for p in parsed.warnings] == [
+        (5, "note", "unknown_element"),
+        (37, "r", "bad_integer"),
     ]
 
 
