@@ -8,7 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from exchange.protocol import MAX_REPORTED_PROBLEMS, Document, Problem, parse_document
+from exchange.protocol import (
+    MAX_ELEMENT_NAMES,
+    MAX_REPORTED_PROBLEMS,
+    Document,
+    Problem,
+    parse_document,
+)
 from tests.exchange.conftest import document
 
 APPOINTMENT = (
@@ -47,6 +53,34 @@ def test_it_reads_a_document_in_a_namespace_as_any_other(opening, closing):
 
     assert (parsed.errors, parsed.warnings, parsed.client_key) == ([], [], "K")
     assert [(r.line, r.mis_id, r.name) for r in parsed.resources] == [(3, 1, "Баева")]
+
+
+UTF_16 = (
+    '<?xml version="1.0" encoding="utf-16"?>\n<MediExchange ClientKey="K">\n<Resources>\n'
+    '<r id="1" name="Баева" time_step="30"/>\n<r id="x"\nname="Б" time_step="30"/>\n'
+    "</Resources>\n</MediExchange>\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_it_reads_a_utf_16_document_with_or_without_a_bom(encoding):
+    parsed = parse_document(UTF_16.encode(encoding))
+
+    # Its tags cannot be found in the bytes: a problem is placed where libxml2 places it,
+    # on the line where the tag ends.
+    assert coded(parsed.warnings) == [(6, "r", "id", "bad_integer")]
+    assert [(r.line, r.name) for r in parsed.resources] == [(4, "Баева")]
+
+
+def test_it_refuses_a_utf_16_document_over_the_limit_of_names():
+    names = "".join(f"<d{n}/>" for n in range(MAX_ELEMENT_NAMES))
+    data = UTF_16.replace("<Resources>", f"<Doctors>{names}</Doctors>\n<Resources>")
+
+    parsed = parse_document(data.encode("utf-16"))
+
+    assert coded(parsed.errors) == [
+        (3, f"d{MAX_ELEMENT_NAMES - 2}", None, "too_many_element_names")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -299,6 +299,22 @@ def test_it_counts_no_tag_inside_comments_cdata_or_instructions(hidden):
     assert [(p.line, p.element, p.attribute) for p in parsed.warnings] == [(7, "r", "id")]
 
 
+@pytest.mark.parametrize(
+    "hidden",
+    ["<!--\n <r id='1'>\n\n-->", "<![CDATA[\n<r id='1'/>\n\n]]>", "<?mis\n<r id='1'/>\n\n?>"],
+    ids=["comment", "cdata", "pi"],
+)
+def test_it_counts_the_lines_of_comments_cdata_and_instructions(hidden):
+    data = document(
+        f"<Resources>\n  <r id='1' name='А' time_step='30'>{hidden}</r>\n{hidden}\n"
+        "  <r\n   id='x' name='Б' time_step='30'/>\n</Resources>"
+    )
+
+    parsed = parse_document(data)
+
+    assert [(p.line, p.element, p.attribute) for p in parsed.warnings] == [(12, "r", "id")]
+
+
 def test_it_locates_problems_in_a_document_of_many_lines():
     records = "".join(f'<r id="{n}" name="Р{n}" time_step="30"/>\n' for n in range(70_000))
     data = document(f'<Resources>\n{records}<r id="x" name="Б" time_step="30"/></Resources>')
