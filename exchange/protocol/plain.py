@@ -61,8 +61,7 @@ def _where(
 def _integer(value: str) -> int | None:
     if value.isdigit() and value.isascii() and len(value) < _SAFE_DIGITS:
         return int(value)  # what read_integer gives, found sooner
-    number, problem = read_integer(value.strip())
-    return None if problem else number
+    return read_integer(value.strip())[0]
 
 
 def _table(value: str) -> str | None:
@@ -72,8 +71,7 @@ def _table(value: str) -> str | None:
 
 def _minutes(maximum: int) -> Callable[[str], int | None]:
     def read(value: str) -> int | None:
-        number, problem = read_integer(value.strip(), range(1, maximum + 1))
-        return None if problem else number
+        return read_integer(value.strip(), range(1, maximum + 1))[0]
 
     return read
 

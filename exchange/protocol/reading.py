@@ -297,7 +297,7 @@ class Parser:
         if known is not None:
             self.add_hours(WorkingHours(line, *known), ())
             return
-        a = Attributes(element, "time_rules", line=line, dates=self.dates)
+        a = Attributes(element, "time_rules", line=line)
         hours = working_hours(a)
         if self.contradicted(a):
             return

@@ -157,12 +157,11 @@ class Document:
         element: str,
         message: str,
         *,
-        attribute: str | None = None,
         id: object = None,
         code: str | None = None,
     ) -> Problem:
         """A problem about a record, at the record's line: where its element begins."""
-        return Problem(line, element, message, attribute, None if id is None else str(id), code)
+        return Problem(line, element, message, id=None if id is None else str(id), code=code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,16 @@ def test_it_reads_the_key_however_the_root_is_spelled(data):
     assert read_head(data).client_key == "K"
 
 
+@pytest.mark.parametrize("key_at", [4090, 4096, 8190])
+def test_it_reads_a_key_whole_where_the_head_is_cut_into_pieces(key_at):
+    # The head is parsed in 4 KiB pieces: a key that one piece's edge cuts is read whole.
+    opening = b'<MediExchange ClientKey="'
+    padding = b"x" * (key_at - len(opening) - len(b"<!---->"))
+    data = b"<!--" + padding + b"-->" + opening + SAMPLE_KEY.encode() + b'"><Resources/>'
+
+    assert read_head(data) == DocumentHead(SAMPLE_KEY)
+
+
 def test_it_reads_no_key_from_a_root_without_one():
     head = read_head(b"<MediExchange><Resources/></MediExchange>")
 
