@@ -144,8 +144,6 @@ class Attributes:
             self._required(name, required)
             return None
         number, code = read_integer(value, bounds)
-        if bounds is ID_RANGE:
-            self.integers[name] = number
         if code == "bad_integer":
             self.problem(name, f"not an integer: {shown(value)}", code)
         elif code is not None:

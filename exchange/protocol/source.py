@@ -104,13 +104,10 @@ class SourceLines:
         return None
 
     def _start_tags(self, start: int, end: int) -> int:
-        count = self.data.count
-        return (
-            count(b"<", start, end)
-            - count(b"</", start, end)
-            - count(b"<!", start, end)
-            - count(b"<?", start, end)
-        )
+        # Outside the hidden stretches a `<` begins a start or an end tag: every `<?` begins
+        # a hidden stretch, and any other `<!` breaks the document there, before the parser
+        # asks for a tag after it.
+        return self.data.count(b"<", start, end) - self.data.count(b"</", start, end)
 
     def _next_hidden(self, start: int) -> tuple[int, int]:
         """Where the next comment, CDATA section, PI or DOCTYPE begins and ends."""
