@@ -60,7 +60,7 @@ def _root_problems(element: etree._Element, line: int | None) -> list[Problem]:
     """Why the root cannot be read (a DOCTYPE, a wrong name), or []."""
     docinfo = element.getroottree().docinfo
     spelled = _spelled(element)
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    if docinfo.doctype:
         return [Problem(line, spelled, "a DOCTYPE is not allowed", code="doctype")]
     if spelled.lower() != "mediexchange":
         message = "the root element must be MediExchange"
@@ -340,7 +340,7 @@ class Parser:
         for attributes, problem in self.rules_problems:
             self.report(self.document.warnings, attributes, problem, id)
         if record is None:
-            self.unreadable(spec, a, None if spec.key is None else key, id)
+            self.unreadable(spec, a, key, id)
             return
         items = spec.items(self.document)
         if items is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from exchange.protocol import (
+    MAX_ATTRIBUTES,
     MAX_ELEMENT_NAMES,
     MAX_REPORTED_PROBLEMS,
     Document,
@@ -81,6 +82,15 @@ def test_it_refuses_a_utf_16_document_over_the_limit_of_names():
     assert coded(parsed.errors) == [
         (3, f"d{MAX_ELEMENT_NAMES - 2}", None, "too_many_element_names")
     ]
+
+
+def test_it_refuses_a_utf_16_document_over_the_limit_of_attributes():
+    many = " ".join(f'a{n}="1"' for n in range(MAX_ATTRIBUTES + 1))
+    data = UTF_16.replace('<r id="1"', f'<r id="1" {many}')
+
+    parsed = parse_document(data.encode("utf-16"))
+
+    assert coded(parsed.errors) == [(4, "r", None, "too_many_attributes")]
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,20 @@ def test_it_quotes_a_value_of_more_than_40_characters_cut_short(value, quoted):
 
     [conflict] = parsed.conflicts
     assert conflict.message == f"not an integer: {quoted}"
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "element"),
+    [
+        (b'<MediExchange ClientKey="K">\n<Resources>\n<r id="1"></Resources>', 3, "r"),
+        (b'<MediExchange ClientKey="K">\n<Resources>\n</MediExchange>', 3, "resources"),
+        (b'<MediExchange ClientKey="K">\n<Orders/>\n', 3, "mediexchange"),
+        (b'<?xml version="1.0"?>\n<!-- unfinished', 2, ""),
+    ],
+    ids=["in-a-record", "in-a-section", "unfinished-document", "before-the-root"],
+)
+def test_it_names_the_element_where_the_document_breaks(data, line, element):
+    [error] = parse_document(data).errors
+
+    assert (error.line, error.element, error.code) == (line, element, "not_well_formed")
+    assert error.message.startswith("not well-formed XML: ")
