@@ -363,7 +363,8 @@ class Parser:
         message = f"duplicate id, first given on line {first_line}"
         if spec.on_unreadable != "errors":
             message += ": this one is ignored"
-        duplicate = Unreadable(a.spelling.get("id", "id"), message, "duplicate_id")
+        # Only records with an id have a key to repeat.
+        duplicate = Unreadable(a.spelling["id"], message, "duplicate_id")
         self.report(spec.problems(self.document), a, duplicate, id)
 
     def unreadable(self, spec: SectionSpec, a: Attributes, key: object, id: object) -> None:
