@@ -94,19 +94,22 @@ def test_it_refuses_a_utf_16_document_over_the_limit_of_attributes():
 
 
 @pytest.mark.parametrize(
-    ("data", "element", "code"),
+    ("data", "line", "element", "code"),
     [
         (b'<?xml version="1.0"?>\n<ImportResult>\n<Resources/>\n</ImportResult>',
-         "ImportResult", "wrong_root"),
+         2, "ImportResult", "wrong_root"),
         (b"<!DOCTYPE MediExchange>\n<MediExchange>\n<Resources/>\n</MediExchange>",
-         "MediExchange", "doctype"),
+         2, "MediExchange", "doctype"),
+        # The root's tag wrapped: it is located where it begins, past the DOCTYPE's end.
+        (b'<!DOCTYPE MediExchange [\n<!ENTITY k "K">\n]>\n<MediExchange\nClientKey="&k;">'
+         b"\n</MediExchange>", 4, "MediExchange", "doctype"),
     ],
-    ids=["wrong-root", "doctype"],
+    ids=["wrong-root", "doctype", "doctype-with-a-subset"],
 )  # fmt: skip
-def test_it_refuses_a_root_it_cannot_read_and_reads_nothing_inside(data, element, code):
+def test_it_refuses_a_root_it_cannot_read_and_reads_nothing_inside(data, line, element, code):
     parsed = parse_document(data)
 
-    assert coded(parsed.errors) == [(2, element, None, code)]
+    assert coded(parsed.errors) == [(line, element, None, code)]
     assert parsed.resources is None
 
 
