@@ -142,8 +142,17 @@ def test_it_quotes_a_value_of_more_than_40_characters_cut_short(value, quoted):
         (b'<MediExchange ClientKey="K">\n<Resources>\n</MediExchange>', 3, "resources"),
         (b'<MediExchange ClientKey="K">\n<Orders/>\n', 3, "mediexchange"),
         (b'<?xml version="1.0"?>\n<!-- unfinished', 2, ""),
+        (b'<MediExchange ClientKey="K">\n<Resources>\n<!-- unfinished\n<r/>', 4, "resources"),
+        (b'<!DOCTYPE MediExchange [\n<!ENTITY k "K">\n', 3, ""),
     ],
-    ids=["in-a-record", "in-a-section", "unfinished-document", "before-the-root"],
+    ids=[
+        "in-a-record",
+        "in-a-section",
+        "unfinished-document",
+        "before-the-root",
+        "unfinished-comment",
+        "unfinished-doctype",
+    ],
 )
 def test_it_names_the_element_where_the_document_breaks(data, line, element):
     [error] = parse_document(data).errors
