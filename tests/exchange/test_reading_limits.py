@@ -292,9 +292,10 @@ def test_it_locates_an_element_where_it_begins_beyond_line_65535():
 @pytest.mark.parametrize(
     "hidden",
     [
-        "<!-- <r id='1'> <Resources> -->",
-        "<![CDATA[ <r id='1'/> ]]>",
-        "<?mis <r id='1'/> ?>",
+        # Each ends in a `<` just before its closing, where a miscounted end would see a tag.
+        "<!-- <r id='1'> <Resources> <r-->",
+        "<![CDATA[ <r id='1'/> <r]]>",
+        "<?mis <r id='1'/> <r?>",
     ],
     ids=["comment", "cdata", "pi"],
 )
