@@ -392,3 +392,35 @@ def test_it_reads_nothing_after_the_thousandth_error():
 
     assert len(parsed.errors) == MAX_REPORTED_PROBLEMS
     assert parsed.warnings == []
+
+
+MEGABYTE = 1 << 20
+
+
+def undeclared(body: str, *, encoding: str, cyrillic_at: int) -> bytes:
+    """A document without a declaration whose first Cyrillic byte stands at `cyrillic_at`."""
+    head = b'<MediExchange ClientKey="K">\n<!--'
+    record = f'-->\n<Resources>\n<r id="1" name="{body}" time_step="30"/>\n</Resources>'
+    before_name = len(head) + len(record[: record.index(body)].encode(encoding))
+    padding = b"x" * (cyrillic_at - before_name)
+    return head + padding + (record + "\n</MediExchange>").encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "cyrillic_at", "guessed"),
+    [
+        # The bytes are checked in 1 MiB slices: past the first, and across the edge of one.
+        ("windows-1251", MEGABYTE + MEGABYTE // 2, True),
+        ("utf-8", MEGABYTE - 1, False),
+    ],
+    ids=["windows-1251-past-the-first-megabyte", "utf-8-across-a-slice"],
+)
+def test_it_tells_the_encoding_of_a_large_undeclared_document(encoding, cyrillic_at, guessed):
+    data = undeclared("Баева", encoding=encoding, cyrillic_at=cyrillic_at)
+    assert data[cyrillic_at:].startswith("Б".encode(encoding))
+
+    parsed = parse_document(data)
+
+    assert parsed.errors == []
+    assert [p.code for p in parsed.warnings] == (["encoding_guessed"] if guessed else [])
+    assert [r.name for r in parsed.resources] == ["Баева"]
